@@ -1,0 +1,5 @@
+"""Allows ``python -m debugtui``."""
+
+from debugtui.cli import main
+
+raise SystemExit(main())

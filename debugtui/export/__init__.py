@@ -1,0 +1,1 @@
+"""Post-mortem rendering (Markdown, JSON) and secret redaction."""

@@ -1,0 +1,1 @@
+"""The investigation notebook: the model (dataclasses) and its SQLite store."""

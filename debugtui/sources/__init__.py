@@ -1,0 +1,1 @@
+"""Evidence sources: plain Python, one module each, never importing Textual."""

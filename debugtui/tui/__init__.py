@@ -1,0 +1,1 @@
+"""The Textual application: it orchestrates and renders, the core does the work."""

@@ -1,0 +1,38 @@
+"""Shared test set-up: isolated XDG dirs for every test and the engine requirement switch.
+
+Real engines (PostgreSQL, podman) come from the fixture modules listed in
+``pytest_plugins``. Without an engine a test skips with the reason, unless
+``DEBUGTUI_REQUIRE_ENGINES=1`` (set by ``.ci/run``), where it fails instead: a skipped
+real-engine test in CI is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytest_plugins: list[str] = []
+
+
+def engines_required() -> bool:
+    return os.environ.get("DEBUGTUI_REQUIRE_ENGINES") == "1"
+
+
+def engine_unavailable(reason: str) -> None:
+    """Skip, or fail when engines are required."""
+    if engines_required():
+        pytest.fail(f"engine required but unavailable: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the machine's config, data or notebook, or sees its cwd."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.delenv("DEBUGTUI_DB", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
