@@ -82,6 +82,8 @@ class LogsConfig:
     """Lines of context kept around each match."""
     since: str = "2h"
     """Default window for searches started without one."""
+    error_pattern: str = r"(?i)\b(error|fatal|panic|exception|critical|failed|timed? ?out)\b"
+    """What counts as an error line for ``snapshot`` and the findings' error-rate rules."""
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,9 @@ def parse_config(text: str, path: Path | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         line = int(match.group(1)) if match else None
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        if line is None and "end of document" in str(exc):
+            line = max(len(text.splitlines()), 1)
+        reason = re.sub(r"\s*\((at line \d+, column \d+|at end of document)\)", "", str(exc))
         raise ConfigError(path, f"invalid TOML: {reason}", line) from exc
     sections: dict[str, Any] = {}
     for name, value in raw.items():

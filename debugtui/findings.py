@@ -61,3 +61,15 @@ RULES: Mapping[str, str] = {
     "cpu_saturation": "CPU saturation or load above the core count",
 }
 """Every rule id, with what it detects. Playbook ``check`` steps name these ids."""
+
+
+def evaluate(snapshots: Mapping[str, Any], thresholds: Any) -> list[Finding]:
+    """Every finding the snapshots support, most severe first."""
+    found: list[Finding] = []
+    for rule in _RULE_FUNCTIONS:
+        found.extend(rule(snapshots, thresholds))
+    order = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    return sorted(found, key=lambda f: order.get(f.severity, 3))
+
+
+_RULE_FUNCTIONS: list[Any] = []

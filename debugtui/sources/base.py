@@ -130,15 +130,7 @@ class Source(ABC):
         error: str,
         hint: str | None,
     ) -> Snapshot:
-        return Snapshot(
-            source=self.name,
-            ok=False,
-            collected_at=when,
-            duration_s=time.monotonic() - started,
-            params=params,
-            error=self.scrub(error),
-            hint=hint,
-        )
+        return failure(self.name, params, self.scrub(error), hint, when, time.monotonic() - started)
 
     @abstractmethod
     def _collect(self, params: dict[str, Any]) -> tuple[SnapshotData, list[str]]:
@@ -154,6 +146,26 @@ class Source(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, most sources hold nothing
         """Release connections; the default source holds none."""
+
+
+def failure(
+    source: str,
+    params: Mapping[str, Any],
+    error: str,
+    hint: str | None,
+    when: datetime | None = None,
+    duration_s: float = 0.0,
+) -> Snapshot:
+    """A failed snapshot: what every failure, inside a source or around it, becomes."""
+    return Snapshot(
+        source=source,
+        ok=False,
+        collected_at=when or datetime.now(timezone.utc),
+        duration_s=duration_s,
+        params=dict(params),
+        error=error,
+        hint=hint,
+    )
 
 
 def describe(exc: BaseException) -> str:
