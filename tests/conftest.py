@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.fixtures.postgres"]
 
 
 def engines_required() -> bool:
