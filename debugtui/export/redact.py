@@ -1,0 +1,129 @@
+"""Secret redaction for everything that leaves the notebook (post-mortems, JSON exports).
+
+Notes quote logs, connection strings, curl commands and config dumps; a post-mortem gets
+pasted into wikis and tickets. :func:`redact` replaces the secret part of each pattern
+below with ``[REDACTED]`` and keeps the rest, so the text still reads:
+
+* passwords in URLs: ``postgresql://app:[REDACTED]@db:5432/shop``
+* ``key=value`` and ``key: value`` pairs whose key names a secret: libpq DSNs
+  (``password=...``), env files (``DB_PASSWORD=``, ``GITHUB_TOKEN=``, ``*_SECRET=``,
+  ``AWS_SECRET_ACCESS_KEY=``, any upper-case ``*_KEY=``), ``aws_secret_access_key = ...``,
+  JSON/YAML (``"password": "..."``), query strings (``?token=...``)
+* ``Authorization:``, ``Proxy-Authorization:`` and ``Cookie:`` header values, ``Bearer`` tokens
+* JWTs, AWS access key ids (``AKIA...``/``ASIA...``), PEM private key blocks
+
+Placeholders are not secrets and stay: ``$DB_PASSWORD``, ``${TOKEN}``, ``<password>``,
+``***``, ``{{ secret }}``, ``%s``, ``?`` and ``[REDACTED]`` itself (so redacting twice
+changes nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+REDACTED = "[REDACTED]"
+
+_PLACEHOLDER = re.compile(
+    r"""^(?:
+        \$\w+ | \$\{[^}]*\} | <[^<>]*> | \*+ | \[REDACTED\] | \{\{[^}]*\}\} | \{\w*\}
+        | %s | %\(\w+\)s | \? | :\w+ | x+ | X+
+    )$""",
+    re.VERBOSE,
+)
+
+# A key that names a secret: *password/*passwd/*secret/*token in any case (DB_PASSWORD,
+# client_secret, access_token), upper-case *_KEY env vars, and the lower-case key names that
+# are always secrets. Lower-case ``*_key`` in general is not (sort_key, cache_key).
+_SECRET_KEY = (
+    r"(?:[A-Za-z0-9_.-]*(?i:password|passwd|secret|token)"
+    r"|pwd|Pwd|PWD(?=\s*=\s*['\"]?[^/\s])"
+    r"|[A-Z0-9_]*_KEY"
+    r"|(?i:[A-Za-z0-9_.-]*(?:api|access|secret|private|signing|encryption|master)[_-]?key))"
+)
+_SECRET_KEY_ONLY = re.compile(rf"^{_SECRET_KEY}$")
+
+_PEM = re.compile(
+    r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)(.*?)(-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+    re.DOTALL,
+)
+_HEADER = re.compile(
+    r"(?im)(?<![\w-])((?:proxy-)?authorization|cookie|set-cookie)([ \t]*:[ \t]*)([^\r\n\"']+)"
+)
+_BEARER = re.compile(r"(?<![\w-])(Bearer|bearer|BEARER)([ \t]+)([A-Za-z0-9._~+/=-]{8,})")
+_JWT = re.compile(r"(?<![\w-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+_AWS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
+# The password runs to the last "@" of the authority, so an unescaped "@" in it cannot leak.
+_URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s:/@?#]*:)([^\s/?#]+)(@)")
+_ASSIGNMENT = re.compile(
+    rf"(?<![\w.-])(?<!\$\{{)({_SECRET_KEY}[\"']?)([ \t]*(?:=>|:=|=|:)[ \t]*)"
+    r"(\"[^\"\n]*\"|'[^'\n]*'|\{\{[^}\n]*\}\}|\$\{[^}\n]*\}|[^\s\"'&;,]+)"
+)
+
+
+def is_placeholder(value: str) -> bool:
+    """True for text standing in for a secret: ``$VAR``, ``<password>``, ``***``, ..."""
+    return not value or bool(_PLACEHOLDER.match(value))
+
+
+def is_secret_key(name: str) -> bool:
+    """True when a field called ``name`` holds a secret (``password``, ``DB_TOKEN``...)."""
+    return bool(_SECRET_KEY_ONLY.match(name))
+
+
+def _keep_placeholder(value: str) -> str:
+    return value if is_placeholder(value) else REDACTED
+
+
+def _sub_value(group: int) -> Callable[[re.Match[str]], str]:
+    """A replacement that redacts ``group`` (quoted or not) and keeps the other groups."""
+
+    def replace(match: re.Match[str]) -> str:
+        parts = list(match.groups())
+        value = parts[group - 1]
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            parts[group - 1] = value[0] + _keep_placeholder(value[1:-1]) + value[0]
+        else:
+            parts[group - 1] = _keep_placeholder(value)
+        return "".join(parts)
+
+    return replace
+
+
+def _sub_header(match: re.Match[str]) -> str:
+    name, sep, value = match.groups()
+    stripped = value.rstrip()
+    return name + sep + _keep_placeholder(stripped) + value[len(stripped) :]
+
+
+def _sub_bearer(match: re.Match[str]) -> str:
+    word, space, token = match.groups()
+    # "Bearer authentication" is prose; real tokens carry digits or punctuation.
+    if not any(c.isdigit() or c in "._~+/=-" for c in token):
+        return match.group(0)
+    return word + space + REDACTED
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret listed in the module docstring replaced by ``[REDACTED]``."""
+    text = _PEM.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
+    text = _HEADER.sub(_sub_header, text)
+    text = _BEARER.sub(_sub_bearer, text)
+    text = _JWT.sub(REDACTED, text)
+    text = _AWS_KEY_ID.sub(REDACTED, text)
+    text = _URL_PASSWORD.sub(_sub_value(2), text)
+    return _ASSIGNMENT.sub(_sub_value(3), text)
+
+
+def redact_data(value: Any, key: str = "") -> Any:
+    """Redact a JSON-like value: every string, and the whole value of a secret-named key."""
+    if isinstance(value, str):
+        if key and is_secret_key(key) and not is_placeholder(value):
+            return REDACTED
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {k: redact_data(v, str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_data(v) for v in value]
+    return value

@@ -1,0 +1,146 @@
+"""Secret redaction: what must go (positives) and what must stay (negatives)."""
+
+from __future__ import annotations
+
+import pytest
+
+from debugtui.export.redact import REDACTED, is_secret_key, redact, redact_data
+
+PEM = """-----BEGIN RSA PRIVATE KEY-----
+MIIEowIBAAKCAQEA7bq8Z1
+c2VjcmV0c2VjcmV0
+-----END RSA PRIVATE KEY-----"""
+
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ."
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+
+# (input, expected output)
+POSITIVES = [
+    (
+        "postgresql://app:hunter2@db:5432/shop",
+        "postgresql://app:[REDACTED]@db:5432/shop",
+    ),
+    ("redis://:s3cr3t@cache:6379/0", "redis://:[REDACTED]@cache:6379/0"),
+    ("mysql://u:p@ss@h/db", "mysql://u:[REDACTED]@h/db"),
+    (
+        "host=db port=5432 user=app password=hunter2 dbname=shop",
+        "host=db port=5432 user=app password=[REDACTED] dbname=shop",
+    ),
+    ("password='sec ret' host=db", "password='[REDACTED]' host=db"),
+    ("Authorization: Bearer abc.def.ghi", "Authorization: [REDACTED]"),
+    ("authorization: Basic dXNlcjpwYXNz", "authorization: [REDACTED]"),
+    (
+        'curl -H "Authorization: token ghp_abc123" https://api',
+        'curl -H "Authorization: [REDACTED]" https://api',
+    ),
+    ("Cookie: session=9f8e7d6c", "Cookie: [REDACTED]"),
+    ("sent Bearer 4f9a8b7c6d5e4f3a to api", "sent Bearer [REDACTED] to api"),
+    (f"token was {JWT} ok", "token was [REDACTED] ok"),
+    ("key AKIAIOSFODNN7EXAMPLE used", "key [REDACTED] used"),
+    (
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "aws_secret_access_key = [REDACTED]",
+    ),
+    ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG", "AWS_SECRET_ACCESS_KEY=[REDACTED]"),
+    ("DB_PASSWORD=hunter2", "DB_PASSWORD=[REDACTED]"),
+    ("export GITHUB_TOKEN=ghp_xyz", "export GITHUB_TOKEN=[REDACTED]"),
+    ("STRIPE_SECRET=sk_live_123", "STRIPE_SECRET=[REDACTED]"),
+    ("SENDGRID_API_KEY=SG.abc", "SENDGRID_API_KEY=[REDACTED]"),
+    ("PGPASSWORD=hunter2 psql", "PGPASSWORD=[REDACTED] psql"),
+    ('{"password": "hunter2", "user": "app"}', '{"password": "[REDACTED]", "user": "app"}'),
+    ("password: hunter2", "password: [REDACTED]"),
+    ("GET /cb?code=1&access_token=abc123&x=1", "GET /cb?code=1&access_token=[REDACTED]&x=1"),
+    ("api_key=abcdef", "api_key=[REDACTED]"),
+    ("client_secret => 'xyz'", "client_secret => '[REDACTED]'"),
+    (PEM, "-----BEGIN RSA PRIVATE KEY-----[REDACTED]-----END RSA PRIVATE KEY-----"),
+    (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n(truncated",
+        "-----BEGIN OPENSSH PRIVATE KEY-----[REDACTED]",
+    ),
+]
+
+NEGATIVES = [
+    "password=$DB_PASSWORD",
+    "postgresql://app:${PGPASSWORD}@db/shop",
+    "DB_PASSWORD=${DB_PASSWORD}",
+    "password=<password>",
+    "password: ***",
+    "password=[REDACTED]",
+    "password: {{ vault_password }}",
+    "export DB_URL=${DB_URL:-postgresql://localhost/shop}",
+    'FATAL: password authentication failed for user "app"',
+    "the password is wrong",
+    "max_tokens=4096",
+    "sort_key=created_at cache_key=abc",
+    "PWD=/home/oncall",
+    "http://example.com:8080/path?q=1",
+    "git@github.com:org/repo.git",
+    "mail oncall@example.com",
+    "the Bearer authentication scheme",
+    "ALTER TABLE t ADD PRIMARY KEY (id)",
+    "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQ\n-----END PUBLIC KEY-----",
+    "commit 4f9a8b7c6d5e4f3a2b1c deployed",
+    "AKIA is how AWS key ids start",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), POSITIVES)
+def test_secret_is_redacted(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", NEGATIVES)
+def test_non_secret_is_kept(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(("text", "_"), POSITIVES)
+def test_redacting_twice_changes_nothing(text: str, _: str) -> None:
+    once = redact(text)
+    assert redact(once) == once
+
+
+def test_secret_in_a_longer_text_leaves_the_rest() -> None:
+    text = "14:02 app boot\nDATABASE_URL=postgresql://app:hunter2@db/shop\n14:03 502 on /pay"
+    out = redact(text)
+    assert "hunter2" not in out
+    assert out.startswith("14:02 app boot\n")
+    assert out.endswith("\n14:03 502 on /pay")
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("password", True),
+        ("DB_PASSWORD", True),
+        ("api_key", True),
+        ("AWS_SECRET_ACCESS_KEY", True),
+        ("token", True),
+        ("user", False),
+        ("sort_key", False),
+        ("host", False),
+    ],
+)
+def test_secret_keys_are_recognised(name: str, secret: bool) -> None:
+    assert is_secret_key(name) is secret
+
+
+def test_redact_data_redacts_by_key_and_by_content() -> None:
+    data = {
+        "password": "hunter2",
+        "token": "$TOKEN",
+        "params": {"dsn": "postgresql://u:pw@h/db", "rows": [["DB_PASSWORD=pw1", 3]]},
+        "count": 7,
+    }
+    assert redact_data(data) == {
+        "password": REDACTED,
+        "token": "$TOKEN",
+        "params": {
+            "dsn": "postgresql://u:[REDACTED]@h/db",
+            "rows": [["DB_PASSWORD=[REDACTED]", 3]],
+        },
+        "count": 7,
+    }
