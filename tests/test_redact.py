@@ -144,3 +144,8 @@ def test_redact_data_redacts_by_key_and_by_content() -> None:
         },
         "count": 7,
     }
+
+
+def test_second_pass_over_a_cut_off_key_keeps_the_text_after_it() -> None:
+    once = redact("-----BEGIN PRIVATE KEY-----\nMIIEvQ")
+    assert redact(once + "\nnext line") == once + "\nnext line"

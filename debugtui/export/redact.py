@@ -20,7 +20,7 @@ changes nothing).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -44,8 +44,11 @@ _SECRET_KEY = (
 )
 _SECRET_KEY_ONLY = re.compile(rf"^{_SECRET_KEY}$")
 
+# A block cut off before its END line is redacted to the end of the text; an already
+# redacted block is skipped so that a second pass cannot swallow what follows it.
 _PEM = re.compile(
-    r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)(.*?)(-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+    r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)(?!\[REDACTED\])"
+    r"(.*?)(-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
     re.DOTALL,
 )
 _HEADER = re.compile(
@@ -127,3 +130,8 @@ def redact_data(value: Any, key: str = "") -> Any:
     if isinstance(value, (list, tuple)):
         return [redact_data(v) for v in value]
     return value
+
+
+def redact_row(columns: Sequence[str], row: Sequence[str]) -> list[str]:
+    """A table row with each cell redacted; cells under a secret-named column go entirely."""
+    return [redact_data(cell, columns[i] if i < len(columns) else "") for i, cell in enumerate(row)]

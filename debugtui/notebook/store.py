@@ -558,6 +558,54 @@ class NotebookStore:
             self._touch(conn, entry.investigation_id)
             return self._load_entry(conn, entry_id)
 
+    def import_investigation(self, inv: Investigation, entries: Sequence[Entry]) -> Investigation:
+        """Add an investigation from elsewhere (a JSON export) with all its entries.
+
+        Keeps its id unless taken (or not one of ours), then draws a fresh one. Entries keep
+        their times, star and data; they get new ids, and a hypothesis's ``supporting`` and
+        ``refuting`` references follow them (references to entries not imported are dropped).
+        All in one transaction: a failure imports nothing.
+        """
+        with self._write() as conn:
+            inv_id = inv.id
+            valid = len(inv_id) == ID_LENGTH and set(inv_id) <= set(ID_ALPHABET)
+            while (
+                not valid
+                or conn.execute("SELECT 1 FROM investigations WHERE id = ?", (inv_id,)).fetchone()
+            ):
+                inv_id, valid = _new_id(), True
+            imported = replace(inv, id=inv_id)
+            conn.execute(
+                f"INSERT INTO investigations ({_INVESTIGATION_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (imported.id, *_investigation_values(imported)),
+            )
+            new_ids: dict[int, int] = {}
+            for entry in sorted(entries, key=lambda e: e.id):
+                new_ids[entry.id] = self._insert_entry(
+                    conn,
+                    inv_id,
+                    EntryKind(entry.kind),
+                    entry.text,
+                    entry.data,
+                    Phase(entry.phase),
+                    entry.happened_at,
+                    entry.recorded_at,
+                    entry.starred,
+                )
+            for entry in entries:
+                if entry.kind is not EntryKind.HYPOTHESIS:
+                    continue
+                data = dict(entry.data)
+                for key in ("supporting", "refuting"):
+                    if key in data:
+                        data[key] = [new_ids[int(i)] for i in data[key] if int(i) in new_ids]
+                conn.execute(
+                    "UPDATE entries SET data = ? WHERE id = ?",
+                    (_to_json(data), new_ids[entry.id]),
+                )
+        return imported
+
     # -- drafts -----------------------------------------------------------------------------
 
     def save_draft(self, inv_id: str, key: str, text: str) -> None:
