@@ -15,6 +15,7 @@ and read under pressure. Loading never raises anything but :class:`PlaybookError
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -49,11 +50,12 @@ class Run:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
-        """One line such as ``logs pattern='OOM' since=30m`` (values shown literally)."""
+        """One line such as ``logs pattern='OOM|killed' since=30m``, values quoted as a shell
+        would need them."""
         parts = [self.source]
         for key, value in self.params.items():
-            shown = ",".join(map(str, value)) if isinstance(value, tuple) else value
-            parts.append(f"{key}={shown!r}" if isinstance(shown, str) else f"{key}={shown}")
+            shown = ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+            parts.append(f"{key}={shlex.quote(shown)}")
         return " ".join(parts)
 
 
