@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "debugtui.commands.notebook",
     "debugtui.commands.logs",
     "debugtui.commands.evidence",
+    "debugtui.commands.playbooks",
 )
 
 
