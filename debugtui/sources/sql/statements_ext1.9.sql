@@ -1,0 +1,21 @@
+-- pg_stat_statements 1.9 and 1.10 (PostgreSQL 14 to 16): rows carry toplevel, so statements
+-- nested in functions (pg_stat_statements.track = all) are told apart from the calls.
+SELECT s.userid,
+       s.dbid,
+       s.queryid,
+       s.toplevel,
+       s.calls,
+       s.total_exec_time AS total_ms,
+       s.mean_exec_time AS mean_ms,
+       s.total_plan_time AS plan_ms,
+       s.rows,
+       s.shared_blks_hit,
+       s.shared_blks_read,
+       s.temp_blks_read + s.temp_blks_written AS temp_blks,
+       s.blk_read_time + s.blk_write_time AS io_ms,
+       NULL::timestamptz AS stats_since,
+       r.rolname AS username,
+       d.datname AS dbname
+FROM {schema}.pg_stat_statements(false) AS s
+LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = s.userid
+LEFT JOIN pg_catalog.pg_database AS d ON d.oid = s.dbid
