@@ -288,8 +288,12 @@ def _impact(ctx: _Context) -> str:
             "for how long, and was any data lost?"
         )
     end = inv.resolved_at or inv.mitigated_at
-    until = f"{_ts(end)} UTC" if end else "ongoing"
-    window = f"Impact window: {_ts(inv.impact_start)} UTC to {until} ({_duration(inv, ctx.now)})."
+    if end is None:
+        window = f"{_ts(inv.impact_start)} UTC to now ({_duration(inv, ctx.now)})"
+    else:
+        span = format_duration(end - inv.impact_start)
+        window = f"{_ts(inv.impact_start)} UTC to {_ts(end)} UTC ({span})"
+    window = f"Impact window: {window}."
     return f"{text}\n\n{window}"
 
 
