@@ -1,7 +1,8 @@
 """B2, B2L, B3: ``debugtui logs --count`` against ``rg -c`` on a generated 24-hour log.
 
 The log is generated once per size and cached in ``bench/.cache``: one line every few
-milliseconds for 24 hours, each stamped in ISO 8601, a few percent of them errors.
+milliseconds for 24 hours, each stamped in ISO 8601, a few percent of them errors or slow
+(three-digit milliseconds).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def generated_log(size: str) -> Path:
             block = []
             for n in range(lines_per_second):
                 pick = _ERRORS if rng.random() < 0.03 else _MESSAGES
-                text = rng.choice(pick).format(ms=rng.randint(1, 2500), shard=rng.randint(1, 64))
+                ms = rng.randint(100, 2500) if rng.random() < 0.05 else rng.randint(1, 99)
+                text = rng.choice(pick).format(ms=ms, shard=rng.randint(1, 64))
                 block.append(f"{stamp}.{(n * 997) % 1000:03d}Z {text}\n")
             fh.write("".join(block))
     tmp.rename(path)
