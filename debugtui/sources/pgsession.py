@@ -167,7 +167,7 @@ def connect_error(exc: BaseException, origin: str, timeout: int) -> SourceError:
     for pattern, headline, hint in _CONNECT_CASES:
         if re.search(pattern, message, re.IGNORECASE):
             return SourceError(
-                f"{headline}: {_first_line(message)}",
+                f"{headline.format(timeout=timeout)}: {_first_line(message)}",
                 hint.format(origin=origin, timeout=timeout),
             )
     return SourceError(
