@@ -1,0 +1,91 @@
+"""The Textual app: wiring only. Screens live in ``screens/``, widgets in ``widgets/``.
+
+``make_app`` builds the app around an open store (tests use it with a store in a temp dir
+and a frozen clock); ``run`` is what the CLI calls: it opens the config and the store, and
+turns a bad config or an unusable notebook into one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import datetime
+
+from textual.app import App
+from textual.screen import Screen
+
+from debugtui.config import Config
+from debugtui.notebook.model import utcnow
+from debugtui.notebook.store import NotebookStore
+from debugtui.textsafe import one_line
+from debugtui.tui.messages import StoreFailed
+from debugtui.tui.screens.investigation import InvestigationScreen
+from debugtui.tui.screens.start import StartScreen
+from debugtui.tui.session import Session
+from debugtui.tui.store_queue import StoreQueue
+
+
+class DebugApp(App[None]):
+    """The investigation notebook TUI: the start screen, with an investigation on top."""
+
+    TITLE = "debugtui"
+    CSS_PATH = "app.tcss"
+
+    def __init__(self, session: Session, open_id: str | None = None) -> None:
+        super().__init__()
+        self.session = session
+        """The store queue, config and clock every screen shares."""
+        self._open_id = open_id
+
+    def get_default_screen(self) -> Screen[None]:
+        return StartScreen(self.session)
+
+    def on_mount(self) -> None:
+        if self._open_id:
+            self.push_screen(InvestigationScreen(self.session, self._open_id))
+
+    def on_store_failed(self, message: StoreFailed) -> None:
+        self.notify(
+            one_line(f"Could not {message.what}: {message.error}"),
+            severity="error",
+            timeout=10,
+            markup=False,
+        )
+
+
+def make_app(
+    store: NotebookStore,
+    open_id: str | None = None,
+    config: Config | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> DebugApp:
+    """The app on ``store``, opening ``open_id`` (an id or unique prefix) if given.
+
+    ``clock`` returns now as an aware UTC datetime; tests freeze it.
+    """
+    session = Session(queue=StoreQueue(store), config=config or Config(), clock=clock or utcnow)
+    return DebugApp(session, open_id)
+
+
+def run(args: argparse.Namespace, open_id: str | None = None) -> int:
+    """Run the TUI on ``args.db`` with ``args.config``; the CLI's exit status."""
+    from debugtui.config import ConfigError, load_config
+    from debugtui.notebook.store import StoreError
+
+    try:
+        config = load_config(getattr(args, "config", None))
+        store = NotebookStore.open_default(getattr(args, "db", None))
+    except (ConfigError, StoreError) as exc:
+        print(f"debugtui: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    try:
+        if open_id is not None:
+            open_id = store.get_investigation(open_id).id
+        make_app(store, open_id, config).run()
+    except StoreError as exc:
+        print(f"debugtui: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    return 0

@@ -1,0 +1,490 @@
+"""The investigation screen: header, phase rail, evidence tabs, timeline and composer.
+
+Every change goes through the store first (in the session's store queue, off the UI
+thread) and is shown only when the store has committed it: the timeline never shows a note
+that is not on disk. The main area is a TabbedContent whose tabs come from ``PANELS``; an
+evidence panel is added with one line there.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.command import Provider
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from debugtui.notebook.model import (
+    ActionData,
+    ActionType,
+    Entry,
+    EntryKind,
+    HypothesisData,
+    Investigation,
+    Phase,
+    Status,
+)
+from debugtui.notebook.store import NotebookStore, NotFoundError
+from debugtui.tui.commands import ScreenActions
+from debugtui.tui.keys import help_rows
+from debugtui.tui.messages import StoreFailed
+from debugtui.tui.screens.export_preview import ExportPreviewScreen
+from debugtui.tui.screens.help import HelpScreen
+from debugtui.tui.session import Session
+from debugtui.tui.widgets.composer import FIELDS, Composer, action_defaults
+from debugtui.tui.widgets.guide import GuidePanel
+from debugtui.tui.widgets.investigation_header import InvestigationHeader
+from debugtui.tui.widgets.phase_rail import PhaseRail
+from debugtui.tui.widgets.timeline import Timeline
+
+PANELS: tuple[tuple[str, Callable[[], Widget]], ...] = (("Guide", GuidePanel),)
+"""The main area's tabs, in order: (title, widget factory). Each panel widget has an
+``investigation`` reactive, bound to the screen's."""
+
+NEEDS_INVESTIGATION = frozenset(
+    {"compose", "phase", "status", "export", "star", "cycle_hypothesis"}
+)
+"""Actions that need the investigation loaded and the composer closed."""
+
+
+def draft_key(kind: EntryKind, field: str) -> str:
+    """The drafts-table key of one composer field: ``note:text``, ``action:owner``."""
+    return f"{kind.value}:{field}"
+
+
+def entry_data(kind: EntryKind, values: Mapping[str, str]) -> dict[str, object]:
+    """The structured part of a composed entry (see the model's ``*Data`` classes)."""
+    if kind is EntryKind.HYPOTHESIS:
+        hyp = HypothesisData(
+            because=values.get("because", "").strip(), disproof=values.get("disproof", "").strip()
+        )
+        return hyp.to_dict()
+    if kind is EntryKind.ACTION:
+        kind_of = ActionType(values.get("type") or ActionType.MITIGATE.value)
+        action = ActionData(
+            type=kind_of,
+            owner=values.get("owner", "").strip(),
+            due=values.get("due", "").strip(),
+            ticket=values.get("ticket", "").strip(),
+            followup=kind_of is not ActionType.MITIGATE,
+        )
+        return action.to_dict()
+    return {}
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` with mode 0600, atomically (a temp file renamed over it)."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def default_owner() -> str:
+    """Who an action item is for unless changed: the logged-in user."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return ""
+
+
+class InvestigationScreen(Screen[None]):
+    """One investigation; loaded by a store call when mounted."""
+
+    CSS_PATH = "investigation.tcss"
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ScreenActions}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "compose('note')", "Note", tooltip="Add a note to the timeline"),
+        Binding(
+            "h",
+            "compose('hypothesis')",
+            "Hypothesis",
+            tooltip="We think X, because Y; we can disprove it by Z",
+        ),
+        Binding(
+            "a",
+            "compose('action')",
+            "Action",
+            tooltip="An action item: type, owner, due date, ticket",
+        ),
+        Binding("d", "compose('decision')", "Decision", tooltip="Record a decision and why"),
+        Binding("right_square_bracket", "phase(1)", "Next phase", tooltip="Move to the next phase"),
+        Binding(
+            "left_square_bracket",
+            "phase(-1)",
+            "Prev phase",
+            show=False,
+            tooltip="Move back to the previous phase",
+        ),
+        Binding(
+            "m",
+            "status('mitigated')",
+            "Mitigated",
+            show=False,
+            tooltip="Mark the incident mitigated (sets the mitigated time)",
+        ),
+        Binding(
+            "r",
+            "status('resolved')",
+            "Resolved",
+            show=False,
+            tooltip="Mark the incident resolved (sets the resolved time)",
+        ),
+        Binding(
+            "e",
+            "export",
+            "Export",
+            show=False,
+            tooltip="Write the post-mortem to postmortem-<id>.md here and preview it",
+        ),
+        Binding("s", "star", "Star", show=False, tooltip="Star or unstar the selected entry"),
+        Binding(
+            "space,c",
+            "cycle_hypothesis",
+            "Cycle status",
+            show=False,
+            tooltip="Selected hypothesis: open → supported → refuted → open",
+        ),
+        Binding("question_mark", "help", "Help", tooltip="Every key of this screen"),
+        Binding("q", "leave", "Back", tooltip="Back to the list of investigations"),
+        Binding(
+            "escape", "close_composer", "Close", tooltip="Close the composer (the draft is kept)"
+        ),
+    ]
+
+    investigation: reactive[Investigation | None] = reactive(None)
+    """The investigation as last committed; None while it loads."""
+
+    class Loaded(Message):
+        def __init__(
+            self,
+            investigation: Investigation,
+            entries: list[Entry],
+            drafts: dict[EntryKind, dict[str, str]],
+        ) -> None:
+            super().__init__()
+            self.investigation = investigation
+            self.entries = entries
+            self.drafts = drafts
+
+    class LoadFailed(Message):
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    class EntryAdded(Message):
+        def __init__(self, entry: Entry) -> None:
+            super().__init__()
+            self.entry = entry
+
+    class EntryFailed(Message):
+        """An entry could not be saved; its text goes back into the composer."""
+
+        def __init__(self, kind: EntryKind, values: dict[str, str], reason: str) -> None:
+            super().__init__()
+            self.kind = kind
+            self.values = values
+            self.reason = reason
+
+    class EntryChanged(Message):
+        def __init__(self, entry: Entry) -> None:
+            super().__init__()
+            self.entry = entry
+
+    class InvestigationChanged(Message):
+        """A phase or status change, with the timeline entry that records it."""
+
+        def __init__(self, investigation: Investigation, entry: Entry) -> None:
+            super().__init__()
+            self.investigation = investigation
+            self.entry = entry
+
+    class ChangeFailed(Message):
+        def __init__(self, what: str, reason: str) -> None:
+            super().__init__()
+            self.what = what
+            self.reason = reason
+
+    class Exported(Message):
+        def __init__(self, path: Path, markdown: str) -> None:
+            super().__init__()
+            self.path = path
+            self.markdown = markdown
+
+    def __init__(self, session: Session, investigation_id: str) -> None:
+        super().__init__()
+        self.session = session
+        self.investigation_id = investigation_id
+        """As asked for (may be a prefix until loaded)."""
+        self._drafts: dict[EntryKind, dict[str, str]] = {}
+        self._target_phase: Phase | None = None
+        self._owner = default_owner()
+
+    def compose(self) -> ComposeResult:
+        yield InvestigationHeader(self.session.clock).data_bind(InvestigationScreen.investigation)
+        yield PhaseRail().data_bind(InvestigationScreen.investigation)
+        with TabbedContent(id="panels"):
+            for title, factory in PANELS:
+                with TabPane(title, id=f"panel-{title.lower()}"):
+                    yield factory().data_bind(InvestigationScreen.investigation)
+        timeline = Timeline(self.session.clock, id="timeline")
+        timeline.border_title = "Timeline"
+        yield timeline
+        yield Composer(id="composer")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(Timeline).focus()
+        self._load()
+
+    # -- queries ------------------------------------------------------------------------------
+
+    @property
+    def timeline(self) -> Timeline:
+        return self.query_one(Timeline)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        composing = self.is_mounted and self.composer.is_open
+        if action == "close_composer":
+            return composing
+        if action in NEEDS_INVESTIGATION:
+            if composing:
+                return False
+            return self.investigation is not None or None
+        return True
+
+    # -- store calls (run in the queue's worker: they return messages, never touch widgets) --
+
+    def _submit(self, what: str, run: Callable[[NotebookStore], Message | None]) -> None:
+        self.session.queue.submit(self, what, run, lambda reason: self.ChangeFailed(what, reason))
+
+    def _load(self) -> None:
+        wanted = self.investigation_id
+
+        def load(store: NotebookStore) -> Message:
+            try:
+                inv = store.get_investigation(wanted)
+            except NotFoundError as exc:
+                return self.LoadFailed(str(exc))
+            drafts: dict[EntryKind, dict[str, str]] = {}
+            for kind, fields in FIELDS.items():
+                saved = {f: store.get_draft(inv.id, draft_key(kind, f)) for f in fields}
+                found = {f: text for f, text in saved.items() if text is not None}
+                if found:
+                    drafts[kind] = found
+            return self.Loaded(inv, store.entries(inv.id), drafts)
+
+        self.session.queue.submit(self, "open the investigation", load, self.LoadFailed)
+
+    def _save_drafts(self, kind: EntryKind, changed: dict[str, str]) -> None:
+        inv_id = self.investigation_id
+
+        def save(store: NotebookStore) -> None:
+            for field, text in changed.items():
+                store.save_draft(inv_id, draft_key(kind, field), text)
+
+        self.session.queue.submit(self, "save the draft", save)
+
+    def _add_entry(self, kind: EntryKind, values: dict[str, str], inv: Investigation) -> None:
+        happened_at = self.session.clock()
+
+        def add(store: NotebookStore) -> Message:
+            entry = store.add_entry(
+                inv.id,
+                kind,
+                values["text"].strip(),
+                data=entry_data(kind, values),
+                phase=inv.phase,
+                happened_at=happened_at,
+            )
+            # The entry is committed; a draft left behind would only come back as a duplicate.
+            for field in FIELDS[kind]:
+                try:
+                    store.clear_draft(inv.id, draft_key(kind, field))
+                except Exception as exc:
+                    self.post_message(StoreFailed("clear the draft", exc))
+                    break
+            return self.EntryAdded(entry)
+
+        self.session.queue.submit(
+            self,
+            f"save the {kind.value}",
+            add,
+            lambda reason: self.EntryFailed(kind, values, reason),
+        )
+
+    # -- results ------------------------------------------------------------------------------
+
+    def on_investigation_screen_loaded(self, message: Loaded) -> None:
+        self.investigation_id = message.investigation.id
+        self.investigation = message.investigation
+        self._drafts = message.drafts
+        self.timeline.show_entries(message.entries)
+        self.refresh_bindings()
+
+    def on_investigation_screen_load_failed(self, message: LoadFailed) -> None:
+        self.post_message(StoreFailed("open the investigation", message.reason))
+        self.dismiss(None)
+
+    def on_investigation_screen_entry_added(self, message: EntryAdded) -> None:
+        self.timeline.add_entry(message.entry)
+
+    def on_investigation_screen_entry_failed(self, message: EntryFailed) -> None:
+        self.notify(
+            f"Could not save the {message.kind.value}: {message.reason}. "
+            "Its text is kept: open the composer again to retry.",
+            severity="error",
+            timeout=10,
+            markup=False,
+        )
+        self._drafts[message.kind] = message.values
+        if not self.composer.is_open:
+            self._open_composer(message.kind)
+
+    def on_investigation_screen_entry_changed(self, message: EntryChanged) -> None:
+        self.timeline.replace_entry(message.entry)
+
+    def on_investigation_screen_investigation_changed(self, message: InvestigationChanged) -> None:
+        self.investigation = message.investigation
+        if self._target_phase is message.investigation.phase:
+            self._target_phase = None
+        self.timeline.add_entry(message.entry)
+
+    def on_investigation_screen_change_failed(self, message: ChangeFailed) -> None:
+        self._target_phase = None
+        self.post_message(StoreFailed(message.what, message.reason))
+
+    def on_investigation_screen_exported(self, message: Exported) -> None:
+        self.app.push_screen(ExportPreviewScreen(message.path, message.markdown))
+
+    def on_composer_draft_changed(self, message: Composer.DraftChanged) -> None:
+        previous = self._drafts.get(message.kind, {})
+        changed = {f: v for f, v in message.values.items() if previous.get(f) != v}
+        self._drafts[message.kind] = dict(message.values)
+        if changed:
+            self._save_drafts(message.kind, changed)
+
+    def on_composer_submitted(self, message: Composer.Submitted) -> None:
+        self._drafts.pop(message.kind, None)
+        self.timeline.focus()
+        self.refresh_bindings()
+        if self.investigation is not None:
+            self._add_entry(message.kind, message.values, self.investigation)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def _open_composer(self, kind: EntryKind) -> None:
+        inv = self.investigation
+        if inv is None:
+            return
+        today = self.session.clock().date()
+        values = action_defaults(inv.phase, today, self._owner) if kind is EntryKind.ACTION else {}
+        values.update(self._drafts.get(kind, {}))
+        self.composer.open(kind, values, today)
+        self.refresh_bindings()
+
+    def action_compose(self, kind: str) -> None:
+        self._open_composer(EntryKind(kind))
+
+    def action_close_composer(self) -> None:
+        if self.composer.is_open:
+            self.composer.close()
+            self.timeline.focus()
+            self.refresh_bindings()
+
+    def action_phase(self, step: int) -> None:
+        inv = self.investigation
+        if inv is None:
+            return
+        current = self._target_phase or inv.phase
+        target = current.next() if step > 0 else current.previous()
+        if target is current:
+            edge = "last" if step > 0 else "first"
+            self.notify(f"{current.title} is the {edge} phase.")
+            return
+        self._target_phase = target
+
+        def move(store: NotebookStore) -> Message:
+            return self.InvestigationChanged(*store.set_phase(inv.id, target))
+
+        self._submit(f"move to {target.title}", move)
+
+    def action_status(self, status: str) -> None:
+        inv = self.investigation
+        if inv is None:
+            return
+        target = Status(status)
+        if inv.status is target:
+            self.notify(f"Already {target.value}.")
+            return
+        when = self.session.clock()
+
+        def change(store: NotebookStore) -> Message:
+            return self.InvestigationChanged(*store.set_status(inv.id, target, when=when))
+
+        self._submit(f"mark it {target.value}", change)
+
+    def action_star(self) -> None:
+        entry = self.timeline.selected_entry
+        if entry is None:
+            self.notify("Select an entry in the timeline first.")
+            return
+        self._submit("star the entry", lambda store: self.EntryChanged(store.toggle_star(entry.id)))
+
+    def action_cycle_hypothesis(self) -> None:
+        entry = self.timeline.selected_entry
+        if entry is None or entry.kind is not EntryKind.HYPOTHESIS:
+            self.notify("Select a hypothesis in the timeline first.")
+            return
+        status = entry.hypothesis.status.cycle()
+
+        def cycle(store: NotebookStore) -> Message:
+            return self.EntryChanged(store.set_hypothesis_status(entry.id, status))
+
+        self._submit("change the hypothesis status", cycle)
+
+    def action_export(self) -> None:
+        inv = self.investigation
+        if inv is None:
+            return
+        path = Path.cwd() / f"postmortem-{inv.id}.md"
+
+        def export(store: NotebookStore) -> Message:
+            from debugtui.export.markdown import render_markdown
+
+            fresh = store.get_investigation(inv.id)
+            markdown = render_markdown(fresh, store.entries(inv.id))
+            write_private(path, markdown)
+            return self.Exported(path, markdown)
+
+        self._submit("export the post-mortem", export)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen("investigation", help_rows(self.app, self)))
+
+    def action_leave(self) -> None:
+        if self.composer.is_open:
+            self.composer.close()
+        self.dismiss(None)

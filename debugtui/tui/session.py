@@ -1,0 +1,28 @@
+"""What every screen of the TUI shares: the store (through its queue), the config, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from debugtui.config import Config
+from debugtui.notebook.store import NotebookStore
+from debugtui.tui.store_queue import StoreQueue
+
+
+@dataclass(frozen=True)
+class Session:
+    """One running TUI's handles; screens receive it instead of reaching into the app."""
+
+    queue: StoreQueue
+    """The one lane every store call takes (see :mod:`debugtui.tui.store_queue`)."""
+    config: Config
+    """The loaded configuration (the evidence panels read their sections)."""
+    clock: Callable[[], datetime]
+    """Now, as an aware UTC datetime; tests pass a frozen one so screens are reproducible."""
+
+    @property
+    def store(self) -> NotebookStore:
+        """The notebook; call it only through ``queue`` (from its worker thread)."""
+        return self.queue.store

@@ -1,0 +1,235 @@
+"""The composer: where a note, hypothesis, action item or decision is typed.
+
+It shows the fields of one entry kind at a time. While text is typed it posts
+:class:`Composer.DraftChanged` at most every ``DRAFT_INTERVAL`` seconds (the screen saves the
+draft), so a killed process loses well under a second of typing. Enter moves through the
+kind's main fields and saves on the last one; tab reaches the rest; escape (a screen key)
+closes it and keeps the draft. It never touches the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, Label, Select
+
+from debugtui.notebook.model import ActionType, EntryKind, Phase
+
+DRAFT_INTERVAL = 0.5
+"""Seconds from the first unsaved keystroke to the draft being handed over for saving."""
+
+FIELDS: Mapping[EntryKind, tuple[str, ...]] = {
+    EntryKind.NOTE: ("text",),
+    EntryKind.HYPOTHESIS: ("text", "because", "disproof"),
+    EntryKind.ACTION: ("text", "type", "owner", "due", "ticket"),
+    EntryKind.DECISION: ("text",),
+}
+"""The fields each composable kind has; ``text`` is the entry's text and is required."""
+
+ENTER_STOPS: Mapping[EntryKind, tuple[str, ...]] = {
+    EntryKind.HYPOTHESIS: ("text", "because", "disproof"),
+}
+"""Fields enter walks through before saving; other kinds save on enter (defaults prefilled)."""
+
+TEXT_LABELS: Mapping[EntryKind, tuple[str, str]] = {
+    EntryKind.NOTE: ("Note", "what you saw, did or found"),
+    EntryKind.HYPOTHESIS: ("We think", "X is what goes wrong"),
+    EntryKind.ACTION: ("Action", "what needs doing"),
+    EntryKind.DECISION: ("Decision", "what was decided, and why"),
+}
+"""Label and placeholder of the text field, per kind."""
+
+FOLLOWUP_DAYS = 14
+"""Prevent and process items are post-incident work, due this many days out by default."""
+
+
+def default_due(kind: ActionType, today: date) -> str:
+    """Mitigations are due today; prevention and process work in ``FOLLOWUP_DAYS`` days."""
+    if kind is ActionType.MITIGATE:
+        return today.isoformat()
+    return (today + timedelta(days=FOLLOWUP_DAYS)).isoformat()
+
+
+def action_defaults(phase: Phase, today: date, owner: str) -> dict[str, str]:
+    """Prefilled action fields: mitigate while fighting the fire, prevent in Prevent."""
+    kind = ActionType.PREVENT if phase is Phase.PREVENT else ActionType.MITIGATE
+    return {"type": kind.value, "owner": owner, "due": default_due(kind, today), "ticket": ""}
+
+
+class Composer(Vertical):
+    """The entry editor; hidden until :meth:`open` is called with a kind."""
+
+    class Submitted(Message):
+        """The user confirmed an entry (text is not blank)."""
+
+        def __init__(self, kind: EntryKind, values: dict[str, str]) -> None:
+            super().__init__()
+            self.kind = kind
+            self.values = values
+            """Every field of the kind, by name."""
+
+    class DraftChanged(Message):
+        """The fields of ``kind`` changed since the last draft; save these values."""
+
+        def __init__(self, kind: EntryKind, values: dict[str, str]) -> None:
+            super().__init__()
+            self.kind = kind
+            self.values = values
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.kind: EntryKind | None = None
+        """The kind being composed; None while closed."""
+        self._dirty = False
+        self._draft_timer: Timer | None = None
+        self._today = date.today()
+
+    def compose(self) -> ComposeResult:
+        yield Label(id="composer-title")
+        with Horizontal(classes="composer-row"):
+            yield Label("Note", id="label-text", classes="field-label")
+            yield Input(id="field-text", compact=True)
+        with Horizontal(classes="composer-row -hypothesis"):
+            yield Label("Because", classes="field-label")
+            yield Input(
+                id="field-because", compact=True, placeholder="Y, the evidence pointing there"
+            )
+        with Horizontal(classes="composer-row -hypothesis"):
+            yield Label("Disprove by", classes="field-label")
+            yield Input(
+                id="field-disproof", compact=True, placeholder="Z, what would show it wrong"
+            )
+        with Horizontal(classes="composer-row -action"):
+            yield Label("Type", classes="field-label")
+            yield Select(
+                [(t.value, t.value) for t in ActionType],
+                id="field-type",
+                compact=True,
+                allow_blank=False,
+                value=ActionType.MITIGATE.value,
+            )
+            yield Label("Owner", classes="small-label")
+            yield Input(id="field-owner", compact=True)
+            yield Label("Due", classes="small-label")
+            yield Input(id="field-due", compact=True)
+            yield Label("Ticket", classes="small-label")
+            yield Input(id="field-ticket", compact=True)
+
+    @property
+    def is_open(self) -> bool:
+        return self.kind is not None
+
+    def open(self, kind: EntryKind, values: Mapping[str, str], today: date) -> None:
+        """Show the fields of ``kind`` filled with ``values`` and focus the text field."""
+        self._stop_timer()
+        self._dirty = False
+        self._today = today
+        self.kind = kind
+        for name in FIELDS:
+            self.set_class(name is kind, f"-{name.value}")
+        label, placeholder = TEXT_LABELS[kind]
+        self.query_one("#label-text", Label).update(label)
+        self.query_one("#field-text", Input).placeholder = placeholder
+        self.query_one("#composer-title", Label).update(self._title(kind))
+        with self.prevent(Input.Changed, Select.Changed):
+            for name in FIELDS[kind]:
+                self._set_value(name, values.get(name, ""))
+        self.add_class("-open")
+        text = self.query_one("#field-text", Input)
+        text.focus()
+        text.cursor_position = len(text.value)
+
+    def close(self) -> None:
+        """Hide the composer, handing over any unsaved draft first."""
+        self._flush_draft()
+        self.kind = None
+        self.remove_class("-open")
+
+    def values(self) -> dict[str, str]:
+        """The current value of every field of the open kind."""
+        if self.kind is None:
+            return {}
+        return {name: self._get_value(name) for name in FIELDS[self.kind]}
+
+    def submit(self) -> None:
+        """Confirm the entry: post Submitted and close, or say why not."""
+        if self.kind is None:
+            return
+        values = self.values()
+        if not values["text"].strip():
+            self.app.notify("Type something first (escape closes).", severity="warning")
+            self.query_one("#field-text", Input).focus()
+            return
+        kind = self.kind
+        self._stop_timer()
+        self._dirty = False
+        self.kind = None
+        self.remove_class("-open")
+        self.post_message(self.Submitted(kind, values))
+
+    def _title(self, kind: EntryKind) -> str:
+        stops = ENTER_STOPS.get(kind, ("text",))
+        enter = "enter: next, save on the last" if len(stops) > 1 else "enter: save"
+        extra = " · tab: more fields" if len(FIELDS[kind]) > len(stops) else ""
+        return f"New {kind.value} — {enter}{extra} · escape: close, draft kept"
+
+    def _get_value(self, name: str) -> str:
+        if name == "type":
+            value = self.query_one("#field-type", Select).value
+            return str(value) if isinstance(value, str) else ActionType.MITIGATE.value
+        return self.query_one(f"#field-{name}", Input).value
+
+    def _set_value(self, name: str, value: str) -> None:
+        if name == "type":
+            known = {t.value for t in ActionType}
+            choice = value if value in known else ActionType.MITIGATE.value
+            self.query_one("#field-type", Select).value = choice
+        else:
+            self.query_one(f"#field-{name}", Input).value = value
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.kind is None or event.input.id is None:
+            return
+        name = event.input.id.removeprefix("field-")
+        stops = ENTER_STOPS.get(self.kind, ("text",))
+        if name in stops and name != stops[-1]:
+            self.query_one(f"#field-{stops[stops.index(name) + 1]}", Input).focus()
+            return
+        self.submit()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._changed()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if self.kind is EntryKind.ACTION and isinstance(event.value, str):
+            # Follow the new type's default due date unless one was typed.
+            due = self.query_one("#field-due", Input)
+            if due.value in {default_due(t, self._today) for t in ActionType}:
+                due.value = default_due(ActionType(event.value), self._today)
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.kind is None:
+            return
+        self._dirty = True
+        if self._draft_timer is None:
+            self._draft_timer = self.set_timer(DRAFT_INTERVAL, self._flush_draft)
+
+    def _flush_draft(self) -> None:
+        self._draft_timer = None
+        if self._dirty and self.kind is not None:
+            self._dirty = False
+            self.post_message(self.DraftChanged(self.kind, self.values()))
+
+    def _stop_timer(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
