@@ -125,6 +125,10 @@ class ThresholdsConfig:
     load_critical: float = 5.0
     connections_warning: float = 80.0
     """Percent of ``max_connections`` in use."""
+    close_wait_warning: int = 10
+    """CLOSE_WAIT sockets held by one process: the peer hung up and the process never closed."""
+    time_wait_warning: int = 1000
+    """TIME_WAIT sockets to one remote host: connections opened and closed per request."""
     error_spike_factor: float = 3.0
     """How many times the baseline error rate makes a spike."""
     deploy_window_minutes: int = 60
