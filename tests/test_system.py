@@ -119,6 +119,17 @@ def test_container_internals_are_not_disks() -> None:
     assert not _is_data_mount("/dev/pts", "devpts")
 
 
+def test_network_mount_is_asked_in_a_thread_and_its_failure_is_shown(tmp_path: Path) -> None:
+    source = SystemSource()
+    usage = source._usage(str(tmp_path / "gone"), "nfs-server:/export", "nfs")
+    assert usage is not None
+    assert usage.total is None
+    assert usage.error == "No such file or directory"
+    answered = source._usage(str(tmp_path), "nfs-server:/export", "nfs")
+    assert answered is not None and answered.total and answered.error is None
+    assert answered.mountpoint == str(tmp_path)
+
+
 def test_top_memory_includes_this_process() -> None:
     ballast = b"x" * (256 * 1024 * 1024)  # written, so resident
     data = collect()
