@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 from tests.fixtures.postgres import PostgresServer
 
@@ -24,3 +25,8 @@ def test_fixture_monitor_role_has_pg_monitor(postgres: PostgresServer) -> None:
         "SELECT pg_has_role(current_user, 'pg_monitor', 'MEMBER')", user=postgres.monitor_user
     )
     assert rows == [(True,)]
+
+
+def test_fixture_exposes_socket_and_postmaster(postgres: PostgresServer) -> None:
+    assert postgres.socket_path.is_socket()
+    assert (Path("/proc") / str(postgres.postmaster_pid)).exists()
