@@ -313,3 +313,27 @@ def test_scrub_removes_the_password_in_every_form(message: str) -> None:
 
 def test_scrub_removes_pgpassword_from_the_environment() -> None:
     assert SECRET not in scrub(f"oops {SECRET}", "host=x", env={"PGPASSWORD": SECRET})
+
+
+def test_revoked_function_is_a_warning_with_the_grant_to_ask_for(
+    postgres: PostgresServer,
+) -> None:
+    postgres.create_database("pgss_revoked", extension_version="1.10")
+    try:
+        postgres.psql(
+            "REVOKE EXECUTE ON FUNCTION pg_stat_statements(boolean) FROM PUBLIC",
+            dbname="pgss_revoked",
+        )
+        snap = collect_once(postgres.dsn_for(user=postgres.plain_user, dbname="pgss_revoked"))
+    finally:
+        postgres.psql('DROP DATABASE "pgss_revoked" WITH (FORCE)', dbname="postgres")
+    assert snap.ok, snap.error
+    stats = snap.data.statements
+    assert not stats.available
+    assert stats.problem and "permission denied" in stats.problem
+    assert (
+        stats.hint
+        and f"GRANT EXECUTE ON FUNCTION public.pg_stat_statements(boolean) TO {postgres.plain_user}"
+        in stats.hint
+    )
+    assert snap.data.health.database == "pgss_revoked"

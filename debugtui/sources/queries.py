@@ -269,9 +269,11 @@ class QueriesSource(Source):
             if isinstance(failed.error, pg_errors.ObjectNotInPrerequisiteState):
                 return unavailable("installed but not preloaded", preload_hint, ext_version)
             if isinstance(failed.error, pg_errors.InsufficientPrivilege):
+                denied = str(failed.error).strip().splitlines()[0]
                 return unavailable(
-                    f"role {user} may not read it",
-                    f"GRANT pg_read_all_stats TO {user} (or pg_monitor)",
+                    f"role {user} may not read it ({denied})",
+                    f"GRANT EXECUTE ON FUNCTION {schema}.pg_stat_statements(boolean) TO {user};"
+                    f" and GRANT pg_read_all_stats TO {user}; to see every role's statements",
                     ext_version,
                 )
             if isinstance(
