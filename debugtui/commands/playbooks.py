@@ -108,8 +108,8 @@ def render(playbook: Playbook) -> str:
         if not steps:
             lines.append("   (no steps)")
         for number, step in enumerate(steps, start=1):
-            mark = ", exit criterion" if step.exit else ""
-            head = f"   [ ] {number}. {one_line(step.text)}  ({step.id}{mark})"
+            mark = " [exit]" if step.exit else ""
+            head = f"   [ ] {number}. {one_line(step.text)}  ({step.id}){mark}"
             lines += _wrap(head, _INDENT)
             guidance = visible(step.guidance).rstrip()
             if "\n" in guidance:
@@ -123,7 +123,7 @@ def render(playbook: Playbook) -> str:
                 lines.append(f"{_INDENT}check: {step.check} - {RULES.get(step.check, '')}")
     exits = playbook.exit_criteria
     if exits:
-        lines += ["", "Exit criteria (met before resolving without confirmation):"]
+        lines += ["", "Exit criteria ([exit]: met before resolving without confirmation):"]
         lines += [f"   - {one_line(step.text)}" for step in exits]
     return "\n".join(lines)
 
