@@ -47,7 +47,7 @@ class Run:
     """Evidence a source can collect for a step: the source name and its parameters."""
 
     source: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def describe(self) -> str:
         """One line such as ``logs pattern='OOM|killed' since=30m``, values quoted as a shell
@@ -80,7 +80,7 @@ class Playbook:
     title: str
     description: str = ""
     symptoms: tuple[str, ...] = ()
-    phases: Mapping[Phase, tuple[Step, ...]] = field(default_factory=dict)
+    phases: Mapping[Phase, tuple[Step, ...]] = field(default_factory=dict, hash=False)
     """Every phase, in loop order, each with its steps (possibly none)."""
     update_cadence_minutes: int = DEFAULT_CADENCE_MINUTES
     path: Path | None = None
@@ -676,7 +676,9 @@ def user_dir() -> Path:
 
 
 def playbook_files(directory: Path) -> list[Path]:
-    """The ``.yaml`` / ``.yml`` files directly in ``directory``, by name; none if it is absent."""
+    """The ``.yaml`` / ``.yml`` files directly in ``directory``, by name; none if it is absent.
+
+    Raises OSError when the directory exists but cannot be listed."""
     if not directory.is_dir():
         return []
     return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
@@ -703,7 +705,13 @@ def load_playbooks(*, shipped: Path | None = None, user: Path | None = None) -> 
         ("user", user_dir() if user is None else user),
     ):
         seen: dict[str, Path] = {}
-        for path in playbook_files(directory):
+        try:
+            paths = playbook_files(directory)
+        except OSError as exc:
+            reason = f"cannot list: {exc.strerror or exc}"
+            errors.append(PlaybookError(directory, None, "directory", reason))
+            continue
+        for path in paths:
             try:
                 playbook = load_playbook_file(path)
             except PlaybookError as exc:

@@ -131,6 +131,12 @@ def test_defaults_for_optional_fields() -> None:
     assert playbook.exit_criteria == ()
 
 
+def test_playbooks_and_steps_are_hashable() -> None:
+    playbook = load_playbooks().playbooks["memory-oom"]
+    assert len({playbook, playbook}) == 1
+    assert len(set(playbook.steps())) == len(playbook.steps())
+
+
 def test_run_params_are_parsed_and_lists_become_tuples() -> None:
     playbook = parse_playbook(
         "id: a\ntitle: A\nphases:\n  isolate:\n"

@@ -143,13 +143,17 @@ def _validate(args: argparse.Namespace) -> int:
     from debugtui.playbooks import PlaybookError, load_playbook_file, playbook_files
 
     files: list[Path] = []
+    bad = 0
     for raw in args.paths:
         path = Path(raw)
-        files += playbook_files(path) if path.is_dir() else [path]
-    if not files:
+        try:
+            files += playbook_files(path) if path.is_dir() else [path]
+        except OSError as exc:
+            bad += 1
+            print(f"{path}: directory: cannot list: {exc.strerror or exc}")
+    if not files and not bad:
         print("no playbook files found in " + ", ".join(args.paths), file=sys.stderr)
         return 2
-    bad = 0
     for path in files:
         try:
             load_playbook_file(path)
