@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins: list[str] = ["tests.fixtures.postgres"]
+pytest_plugins: list[str] = ["tests.fixtures.postgres", "tests.fixtures.podman"]
 
 
 def engines_required() -> bool:
