@@ -51,7 +51,8 @@ def test_hypothesis_text_shows_status_reason_and_disproof() -> None:
 
 def test_entry_time_adds_the_date_only_for_other_days() -> None:
     assert entry_time(NOW - timedelta(hours=2), NOW) == "12:42:00"
-    assert entry_time(NOW - timedelta(days=1), NOW) == "2026-01-30 14:42:00"
+    assert entry_time(NOW - timedelta(days=1), NOW) == "Jan 30 14:42:00"
+    assert entry_time(NOW - timedelta(days=40), NOW) == "2025-12-22 14:42:00"
 
 
 def test_elapsed_format() -> None:

@@ -1,7 +1,8 @@
 """The incident clock: time since impact start, ticking every second.
 
-It repaints only itself (fixed width, no layout pass), so a one-second tick costs one
-line of one widget. Once the incident is resolved it stops at the time to resolve.
+It repaints only itself, and asks for a layout pass only when its text changes length
+(``9:59:59`` to ``10:00:00``), so a one-second tick costs one line of one widget. Once the
+incident is resolved it stops at the time to resolve.
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ class ElapsedClock(Widget):
 
     DEFAULT_CSS = """
     ElapsedClock {
-        width: 14;
+        width: auto;
         height: 1;
-        content-align: right middle;
+        padding: 0 1;
     }
     """
 
@@ -45,9 +46,18 @@ class ElapsedClock(Widget):
     def __init__(self, clock: Callable[[], datetime], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._clock = clock
+        self._shown_width = 0
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self.refresh)
+        self.set_interval(1.0, self._tick)
+
+    def watch_investigation(self) -> None:
+        self._tick()
+
+    def _tick(self) -> None:
+        width = self.render().cell_len
+        self.refresh(layout=width != self._shown_width)
+        self._shown_width = width
 
     def elapsed(self) -> timedelta | None:
         """Impact start to now, or to resolution once resolved."""
@@ -61,4 +71,4 @@ class ElapsedClock(Widget):
         elapsed = self.elapsed()
         if elapsed is None:
             return Text("")
-        return Text(f"⏱ {format_elapsed(elapsed)}", justify="right")
+        return Text(f"⏱ {format_elapsed(elapsed)}")

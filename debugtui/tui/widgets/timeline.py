@@ -51,12 +51,18 @@ HYPOTHESIS_STYLES: dict[HypothesisStatus, str] = {
 
 STAR = "★"
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+"""Month names for dates, independent of the locale (``%b`` is not)."""
+
 
 def entry_time(when: datetime, today: datetime) -> str:
-    """UTC ``HH:MM:SS``, with the date in front when it is not ``today``'s (UTC) date."""
+    """UTC ``HH:MM:SS``; other days get ``Jan 30`` in front, other years the full date."""
     utc = when.astimezone(timezone.utc)
-    if utc.date() == today.astimezone(timezone.utc).date():
+    now = today.astimezone(timezone.utc)
+    if utc.date() == now.date():
         return f"{utc:%H:%M:%S}"
+    if utc.year == now.year:
+        return f"{MONTHS[utc.month - 1]} {utc.day:02d} {utc:%H:%M:%S}"
     return f"{utc:%Y-%m-%d %H:%M:%S}"
 
 
