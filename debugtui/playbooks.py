@@ -157,7 +157,7 @@ class PlaybookError(ValueError):
 
 @dataclass(frozen=True)
 class Param:
-    """What one run parameter accepts; ``kind`` picks the check in ``_Checker._param``."""
+    """What one run parameter accepts; ``kind`` picks the check in ``_Checker.param``."""
 
     kind: str
     """regex, when, bool, count, port, text, texts or choice."""
@@ -236,7 +236,9 @@ def _construct_map(loader: _MarkedLoader, node: yaml.Node) -> Iterable[_Map]:
     data.key_lines = {}
     data.duplicates = []
     yield data
+    own = {id(key_node) for key_node, _ in node.value}
     loader.flatten_mapping(node)
+    merged: set[Any] = set()
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node)
         try:
@@ -249,10 +251,14 @@ def _construct_map(loader: _MarkedLoader, node: yaml.Node) -> Iterable[_Map]:
                 key_node.start_mark,
             ) from None
         line = key_node.start_mark.line + 1
-        if key in data.key_lines:
+        if key in data.key_lines and key not in merged:
             data.duplicates.append((key, line, data.key_lines[key]))
         else:
+            # A key from a ``<<: *anchor`` merge may be overridden: that is what merges are for.
             data.key_lines[key] = line
+            merged.discard(key)
+            if id(key_node) not in own:
+                merged.add(key)
         data[key] = loader.construct_object(value_node)
 
 

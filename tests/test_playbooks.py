@@ -272,6 +272,17 @@ def test_duplicate_key(tmp_path: Path) -> None:
     assert_problem(path, error, 3, "title", "duplicate key (first at line 2)")
 
 
+def test_keys_from_a_merge_may_be_overridden() -> None:
+    playbook = parse_playbook(
+        "id: a\ntitle: A\nphases:\n  test:\n"
+        "    - &base {text: base, run: {source: logs, pattern: x}}\n"
+        "    - {<<: *base, text: derived}\n"
+    )
+    steps = playbook.steps(Phase.TEST)
+    assert [s.text for s in steps] == ["base", "derived"]
+    assert steps[1].run == steps[0].run
+
+
 def test_exit_outside_verify(tmp_path: Path) -> None:
     path, error = problems_in(tmp_path, GOOD.replace("check: error_spike", "exit: true"))
     assert_problem(path, error, 8, "phases.reproduce[1].exit", "verify phase")
