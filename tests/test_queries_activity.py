@@ -61,8 +61,9 @@ def test_idle_in_transaction_session_is_shown(
 def test_blocking_chain_names_the_lock_holder_and_its_query(
     source: QueriesSource, postgres: PostgresServer
 ) -> None:
-    holder = postgres.connect(autocommit=False)
-    waiter = postgres.connect()
+    # untracked: the waiter's long wait must not become a pg_stat_statements entry
+    holder = postgres.connect(autocommit=False, tracked=False)
+    waiter = postgres.connect(tracked=False)
     holder_pid, waiter_pid = holder.info.backend_pid, waiter.info.backend_pid
     try:
         holder.execute("UPDATE pgbench_accounts SET abalance = abalance WHERE aid = 1")
@@ -102,7 +103,7 @@ def test_no_blocking_chain_when_nothing_waits(source: QueriesSource) -> None:
 def test_running_statement_without_an_entry_yet_is_shown(
     source: QueriesSource, postgres: PostgresServer
 ) -> None:
-    runner = postgres.connect()
+    runner = postgres.connect(tracked=False)
 
     def run() -> None:
         with contextlib.suppress(psycopg.errors.QueryCanceled):

@@ -174,7 +174,7 @@ def test_not_installed_extension_is_a_warning_and_the_rest_still_comes(
     try:
         snap = collect_once(dsn)
     finally:
-        postgres.psql('DROP DATABASE "without_pgss" WITH (FORCE)', dbname="postgres")
+        postgres.drop_database("without_pgss")
     assert snap.ok, snap.error
     stats = snap.data.statements
     assert not stats.available and stats.statements == ()
@@ -323,10 +323,11 @@ def test_revoked_function_is_a_warning_with_the_grant_to_ask_for(
         postgres.psql(
             "REVOKE EXECUTE ON FUNCTION pg_stat_statements(boolean) FROM PUBLIC",
             dbname="pgss_revoked",
+            tracked=False,
         )
         snap = collect_once(postgres.dsn_for(user=postgres.plain_user, dbname="pgss_revoked"))
     finally:
-        postgres.psql('DROP DATABASE "pgss_revoked" WITH (FORCE)', dbname="postgres")
+        postgres.drop_database("pgss_revoked")
     assert snap.ok, snap.error
     stats = snap.data.statements
     assert not stats.available

@@ -59,7 +59,7 @@ def old_extensions(postgres: PostgresServer) -> Iterator[dict[str, str]]:
     }
     yield dsns
     for db in OLD_VERSIONS.values():
-        postgres.psql(f'DROP DATABASE "{db}" WITH (FORCE)', dbname="postgres")
+        postgres.drop_database(db)
 
 
 def _run(dsn: str, file: str, schema: str = "public", **args: Any) -> list[dict[str, Any]]:

@@ -212,3 +212,13 @@ def test_snapshot_is_json_serialisable(source: QueriesSource, postgres: Postgres
     assert data["ok"] is True
     assert data["data"]["statements"]["interval"]["seconds"] > 0
     assert set(data["data"]) >= {"statements", "sessions", "activity", "blocking", "health"}
+
+
+def test_tracking_turned_off_is_said_in_a_warning(postgres: PostgresServer) -> None:
+    src = make_source(f"{postgres.dsn} options='-c pg_stat_statements.track=none'")
+    try:
+        snap = src.collect()
+    finally:
+        src.close()
+    assert snap.ok, snap.error
+    assert any("pg_stat_statements.track is none" in w for w in snap.warnings)

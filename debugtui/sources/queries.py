@@ -167,24 +167,7 @@ class QueriesSource(Source):
                 f"{summary.hidden} sessions of other roles show no query: "
                 f"GRANT pg_read_all_stats TO {conn.info.user} (or pg_monitor)"
             )
-        known_ids = set() if baseline is None else {key[2] for key in baseline.counters}
-        unrecorded = (
-            tuple(
-                sorted(
-                    (
-                        s
-                        for s in sessions
-                        if s.state == "active"
-                        and s.query_id is not None
-                        and s.query_id not in known_ids
-                    ),
-                    key=lambda s: s.query_age_s or 0.0,
-                    reverse=True,
-                )
-            )
-            if stats.available
-            else ()
-        )
+        unrecorded = _unrecorded(sessions, baseline) if stats.available else ()
         if stats.available and not health.track_io_timing:
             warnings.append(
                 "track_io_timing is off: I/O time reads 0 "
@@ -444,6 +427,19 @@ def _session(row: Mapping[str, Any]) -> Session:
         query=row["query"],
         query_id=row["query_id"],
     )
+
+
+def _unrecorded(
+    sessions: tuple[Session, ...], baseline: pgdeltas.Baseline | None
+) -> tuple[Session, ...]:
+    """Active statements whose query id has no pg_stat_statements entry yet, longest first."""
+    known = set() if baseline is None else {key[2] for key in baseline.counters}
+    running = (
+        s
+        for s in sessions
+        if s.state == "active" and s.query_id is not None and s.query_id not in known
+    )
+    return tuple(sorted(running, key=lambda s: s.query_age_s or 0.0, reverse=True))
 
 
 def _summary(sessions: tuple[Session, ...]) -> ActivitySummary:
