@@ -9,6 +9,8 @@ the test says so.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -68,6 +70,14 @@ def _run(dsn: str, file: str, schema: str = "public", **args: Any) -> list[dict[
     with psycopg.connect(dsn, autocommit=True) as conn, conn.cursor(row_factory=dict_row) as cur:
         cur.execute(sql.SQL(load(file)).format(schema=sql.Identifier(schema)), args or None)
         return cur.fetchall() if cur.description else []
+
+
+def test_importing_the_source_does_not_load_psycopg() -> None:
+    code = "import sys, debugtui.sources.queries; print('psycopg' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "False"
 
 
 def test_every_sql_file_is_reachable_from_the_table() -> None:
