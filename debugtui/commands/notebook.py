@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
 import shutil
-import signal
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -122,12 +120,8 @@ def _cli(func: Handler) -> Handler:
 
         try:
             return func(args)
-        except UsageError:
-            raise
-        except BrokenPipeError:
-            # The reader went away (`| head`): stop quietly, as a SIGPIPE death would.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 128 + signal.SIGPIPE
+        except (UsageError, BrokenPipeError):
+            raise  # cli.main reports both
         except (StoreError, ValueError) as exc:
             raise UsageError(f"debugtui {args.command}: {one_line(str(exc))}") from exc
         except OSError as exc:

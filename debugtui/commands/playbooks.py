@@ -8,7 +8,6 @@ a bad one as ``path:line: field: reason``, exiting 2 if any file is bad.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import textwrap
 from pathlib import Path
@@ -76,13 +75,9 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _write(text: str) -> int:
-    """Print ``text``; a reader that goes away (``| head``) is not an error worth a traceback."""
-    try:
-        print(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    """Print ``text``, flushed here so a reader that went away (``| head``) reaches cli.main."""
+    print(text)
+    sys.stdout.flush()
     return 0
 
 
