@@ -48,13 +48,29 @@ def wait_for(check: Callable[[], bool]) -> None:
         time.sleep(0.01)
 
 
+def unused_port_listener() -> socket.socket:
+    """A listener (backlog 128) on a port no other socket uses, lingering TIME_WAITs of an
+    earlier test included, so the counts below are exact."""
+    while True:
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        port = server.getsockname()[1]
+        others = [
+            c
+            for c in psutil.net_connections("inet")
+            if port in (c.laddr.port, c.raddr.port if c.raddr else None)
+        ]
+        if not others:
+            server.listen(128)
+            return server
+        server.close()
+
+
 @pytest.fixture
 def loopback() -> Iterator[Loopback]:
     opened: list[socket.socket] = []
-    server = socket.socket()
+    server = unused_port_listener()
     opened.append(server)
-    server.bind(("127.0.0.1", 0))
-    server.listen(128)
     port = server.getsockname()[1]
     clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
     opened.extend(clients)
