@@ -13,9 +13,10 @@ import platform
 import sys
 from datetime import datetime, timezone
 
-from bench.harness import Result, format_table
+from bench.harness import Result, compile_bytecode, format_table
 
 GROUPS = {
+    "startup": ("B1",),
     "logs": ("B2", "B2L", "B3"),
 }
 
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     wanted = set(args.only.upper().split(",")) if args.only else None
     results: list[Result] = []
+    compile_bytecode()
     for group, keys in GROUPS.items():
         if wanted is not None and not wanted & set(keys):
             continue

@@ -8,7 +8,9 @@ waited for (rg workers included).
 
 from __future__ import annotations
 
+import compileall
 import os
+import resource
 import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +25,8 @@ class Run:
     seconds: float
     rss_mb: float
     output: str = ""
+    cpu_s: float = 0.0
+    """User plus system CPU time (of the process tree for a whole process)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,35 @@ def run_measured(
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         raise RuntimeError(f"{argv[0]} exited {code}")
-    return Run(elapsed, usage.ru_maxrss / 1024, b"".join(chunks).decode(errors="replace"))
+    output = b"".join(chunks).decode(errors="replace")
+    return Run(elapsed, usage.ru_maxrss / 1024, output, usage.ru_utime + usage.ru_stime)
+
+
+def run_call(call: Callable[[], object]) -> Run:
+    """Time one in-process call (a refresh on an open session); RSS is this process's peak."""
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    call()
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return Run(elapsed, self_rss_mb(), "", cpu)
+
+
+def self_rss_mb() -> float:
+    """Peak resident set of this (the benchmark) process so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def compile_bytecode() -> None:
+    """Write the package's bytecode, as ``pip install`` does, before timing any start-up.
+
+    An editable checkout run with PYTHONDONTWRITEBYTECODE would otherwise compile every
+    debugtui module on every start while the installed libraries load compiled code.
+    """
+    root = Path(__file__).resolve().parent.parent
+    for package in ("debugtui", "bench"):
+        compileall.compile_dir(root / package, quiet=1)
 
 
 def alternate(
@@ -99,6 +131,10 @@ def alternate(
 
 def median_s(runs: Sequence[Run]) -> float:
     return statistics.median(r.seconds for r in runs)
+
+
+def median_cpu_s(runs: Sequence[Run]) -> float:
+    return statistics.median(r.cpu_s for r in runs)
 
 
 def peak_mb(runs: Sequence[Run]) -> float:
