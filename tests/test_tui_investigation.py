@@ -430,3 +430,31 @@ async def test_q_goes_back_to_the_list(store: NotebookStore, inv: Investigation)
         await pilot.press("q")
         await settle(pilot)
         assert type(pilot.app.screen).__name__ == "StartScreen"
+
+
+async def test_quitting_right_after_typing_keeps_the_draft(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(pilot)
+        await pilot.press("n", *"last words", "ctrl+q")
+    assert app.session.queue.finish()
+    assert store.get_draft(inv.id, draft_key(EntryKind.NOTE, "text")) == "last words"
+
+
+async def test_a_note_the_store_refuses_goes_back_into_the_composer(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        store.close()  # a real failure: every later store call raises StoreError
+        await type_entry(pilot, "n", "do not lose me")
+        composer = screen.query_one(Composer)
+        assert composer.is_open
+        assert composer.values()["text"] == "do not lose me"
+        assert screen.query_one(Timeline).entries == []
+        # Textual has no public list of notifications; the private one is read, not changed.
+        shown = [n.message for n in pilot.app._notifications]
+        assert any(m.startswith("Could not save the note") and "closed" in m for m in shown)

@@ -45,6 +45,13 @@ class DebugApp(App[None]):
         if self._open_id:
             self.push_screen(InvestigationScreen(self.session, self._open_id))
 
+    async def action_quit(self) -> None:
+        """Quit, first handing every composer's unsaved text to the store queue."""
+        for screen in self.screen_stack:
+            if isinstance(screen, InvestigationScreen):
+                screen.save_draft_now()
+        self.exit()
+
     def on_store_failed(self, message: StoreFailed) -> None:
         self.notify(
             one_line(f"Could not {message.what}: {message.error}"),
@@ -82,7 +89,10 @@ def run(args: argparse.Namespace, open_id: str | None = None) -> int:
     try:
         if open_id is not None:
             open_id = store.get_investigation(open_id).id
-        make_app(store, open_id, config).run()
+        app = make_app(store, open_id, config)
+        app.run()
+        # Store calls asked for just before quitting (a last draft) still get made.
+        app.session.queue.finish()
     except StoreError as exc:
         print(f"debugtui: {one_line(str(exc))}", file=sys.stderr)
         return 2

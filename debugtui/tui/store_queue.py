@@ -48,6 +48,8 @@ class StoreQueue:
         self._lock = threading.Lock()
         self._calls: deque[StoreCall] = deque()
         self._draining = False
+        self._performing = threading.Lock()
+        """Held by whoever performs calls (the worker, or ``finish``): one at a time, in order."""
 
     def submit(
         self,
@@ -75,16 +77,34 @@ class StoreQueue:
 
     def _drain(self) -> None:
         try:
-            while True:
-                with self._lock:
-                    if not self._calls:
-                        self._draining = False
-                        return
-                    call = self._calls.popleft()
-                self._perform(call)
+            with self._performing:
+                while (call := self._next()) is not None:
+                    self._perform(call)
         finally:
             with self._lock:
                 self._draining = False
+
+    def finish(self, timeout: float = 10.0) -> bool:
+        """After the app has stopped: perform, in this thread, every call still queued.
+
+        Waits up to ``timeout`` for a worker that is still performing; False if it did not
+        finish in time (the remaining calls are then left undone).
+        """
+        if not self._performing.acquire(timeout=timeout):
+            return False
+        try:
+            while (call := self._next()) is not None:
+                self._perform(call)
+        finally:
+            self._performing.release()
+        return True
+
+    def _next(self) -> StoreCall | None:
+        with self._lock:
+            if not self._calls:
+                self._draining = False
+                return None
+            return self._calls.popleft()
 
     def _perform(self, call: StoreCall) -> None:
         try:
@@ -94,6 +114,10 @@ class StoreQueue:
             message = call.failed(reason) if call.failed else StoreFailed(call.what, reason)
         if message is None:
             return
-        # A screen closed meanwhile drops its messages; failures still reach the user.
-        if not call.target.post_message(message) and isinstance(message, StoreFailed):
-            call.app.post_message(message)
+        try:
+            # A screen closed meanwhile drops its messages; failures still reach the user.
+            if not call.target.post_message(message) and isinstance(message, StoreFailed):
+                call.app.post_message(message)
+        except RuntimeError:
+            # The app's event loop is gone (``finish`` after exit): nobody is left to tell.
+            return

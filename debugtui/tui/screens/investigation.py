@@ -8,10 +8,7 @@ evidence panel is added with one line there.
 
 from __future__ import annotations
 
-import getpass
-import os
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -24,16 +21,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
-from debugtui.notebook.model import (
-    ActionData,
-    ActionType,
-    Entry,
-    EntryKind,
-    HypothesisData,
-    Investigation,
-    Phase,
-    Status,
-)
+from debugtui.notebook.model import Entry, EntryKind, Investigation, Phase, Status
 from debugtui.notebook.store import NotebookStore, NotFoundError
 from debugtui.tui.commands import ScreenActions
 from debugtui.tui.keys import help_rows
@@ -41,7 +29,14 @@ from debugtui.tui.messages import StoreFailed
 from debugtui.tui.screens.export_preview import ExportPreviewScreen
 from debugtui.tui.screens.help import HelpScreen
 from debugtui.tui.session import Session
-from debugtui.tui.widgets.composer import FIELDS, Composer, action_defaults
+from debugtui.tui.widgets.composer import (
+    FIELDS,
+    Composer,
+    action_defaults,
+    default_owner,
+    draft_key,
+    entry_data,
+)
 from debugtui.tui.widgets.guide import GuidePanel
 from debugtui.tui.widgets.investigation_header import InvestigationHeader
 from debugtui.tui.widgets.phase_rail import PhaseRail
@@ -55,54 +50,6 @@ NEEDS_INVESTIGATION = frozenset(
     {"compose", "phase", "status", "export", "star", "cycle_hypothesis"}
 )
 """Actions that need the investigation loaded and the composer closed."""
-
-
-def draft_key(kind: EntryKind, field: str) -> str:
-    """The drafts-table key of one composer field: ``note:text``, ``action:owner``."""
-    return f"{kind.value}:{field}"
-
-
-def entry_data(kind: EntryKind, values: Mapping[str, str]) -> dict[str, object]:
-    """The structured part of a composed entry (see the model's ``*Data`` classes)."""
-    if kind is EntryKind.HYPOTHESIS:
-        hyp = HypothesisData(
-            because=values.get("because", "").strip(), disproof=values.get("disproof", "").strip()
-        )
-        return hyp.to_dict()
-    if kind is EntryKind.ACTION:
-        kind_of = ActionType(values.get("type") or ActionType.MITIGATE.value)
-        action = ActionData(
-            type=kind_of,
-            owner=values.get("owner", "").strip(),
-            due=values.get("due", "").strip(),
-            ticket=values.get("ticket", "").strip(),
-            followup=kind_of is not ActionType.MITIGATE,
-        )
-        return action.to_dict()
-    return {}
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` with mode 0600, atomically (a temp file renamed over it)."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def default_owner() -> str:
-    """Who an action item is for unless changed: the logged-in user."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return ""
 
 
 class InvestigationScreen(Screen[None]):
@@ -380,11 +327,23 @@ class InvestigationScreen(Screen[None]):
         self.app.push_screen(ExportPreviewScreen(message.path, message.markdown))
 
     def on_composer_draft_changed(self, message: Composer.DraftChanged) -> None:
-        previous = self._drafts.get(message.kind, {})
-        changed = {f: v for f, v in message.values.items() if previous.get(f) != v}
-        self._drafts[message.kind] = dict(message.values)
+        self._remember_draft(message.kind, message.values)
+
+    def _remember_draft(self, kind: EntryKind, values: dict[str, str]) -> None:
+        previous = self._drafts.get(kind, {})
+        changed = {f: v for f, v in values.items() if previous.get(f) != v}
+        self._drafts[kind] = dict(values)
         if changed:
-            self._save_drafts(message.kind, changed)
+            self._save_drafts(kind, changed)
+
+    def save_draft_now(self) -> None:
+        """Queue the composer's unsaved text right away (the screen is closing or the app
+        quitting, so the autosave timer would never fire)."""
+        if not self.is_mounted:
+            return
+        draft = self.composer.take_draft()
+        if draft is not None:
+            self._remember_draft(*draft)
 
     def on_composer_submitted(self, message: Composer.Submitted) -> None:
         self._drafts.pop(message.kind, None)
@@ -470,12 +429,14 @@ class InvestigationScreen(Screen[None]):
         if inv is None:
             return
         path = Path.cwd() / f"postmortem-{inv.id}.md"
+        now = self.session.clock()
 
         def export(store: NotebookStore) -> Message:
-            from debugtui.export.markdown import render_markdown
+            from debugtui.export.files import write_private
+            from debugtui.export.markdown import load_template, render_markdown
 
             fresh = store.get_investigation(inv.id)
-            markdown = render_markdown(fresh, store.entries(inv.id))
+            markdown = render_markdown(fresh, store.entries(inv.id), load_template(), now=now)
             write_private(path, markdown)
             return self.Exported(path, markdown)
 
@@ -485,6 +446,7 @@ class InvestigationScreen(Screen[None]):
         self.app.push_screen(HelpScreen("investigation", help_rows(self.app, self)))
 
     def action_leave(self) -> None:
+        self.save_draft_now()
         if self.composer.is_open:
             self.composer.close()
         self.dismiss(None)

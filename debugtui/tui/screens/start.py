@@ -187,5 +187,5 @@ class StartScreen(Screen[None]):
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen("investigations", help_rows(self.app, self)))
 
-    def action_quit(self) -> None:
-        self.app.exit()
+    async def action_quit(self) -> None:
+        await self.app.action_quit()

@@ -9,6 +9,7 @@ closes it and keeps the draft. It never touches the store.
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Mapping
 from datetime import date, timedelta
 
@@ -18,7 +19,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Label, Select
 
-from debugtui.notebook.model import ActionType, EntryKind, Phase
+from debugtui.notebook.model import ActionData, ActionType, EntryKind, HypothesisData, Phase
 
 DRAFT_INTERVAL = 0.5
 """Seconds from the first unsaved keystroke to the draft being handed over for saving."""
@@ -59,6 +60,39 @@ def action_defaults(phase: Phase, today: date, owner: str) -> dict[str, str]:
     """Prefilled action fields: mitigate while fighting the fire, prevent in Prevent."""
     kind = ActionType.PREVENT if phase is Phase.PREVENT else ActionType.MITIGATE
     return {"type": kind.value, "owner": owner, "due": default_due(kind, today), "ticket": ""}
+
+
+def draft_key(kind: EntryKind, field: str) -> str:
+    """The drafts-table key of one composer field: ``note:text``, ``action:owner``."""
+    return f"{kind.value}:{field}"
+
+
+def entry_data(kind: EntryKind, values: Mapping[str, str]) -> dict[str, object]:
+    """The structured part of a composed entry (see the model's ``*Data`` classes)."""
+    if kind is EntryKind.HYPOTHESIS:
+        hyp = HypothesisData(
+            because=values.get("because", "").strip(), disproof=values.get("disproof", "").strip()
+        )
+        return hyp.to_dict()
+    if kind is EntryKind.ACTION:
+        kind_of = ActionType(values.get("type") or ActionType.MITIGATE.value)
+        action = ActionData(
+            type=kind_of,
+            owner=values.get("owner", "").strip(),
+            due=values.get("due", "").strip(),
+            ticket=values.get("ticket", "").strip(),
+            followup=kind_of is not ActionType.MITIGATE,
+        )
+        return action.to_dict()
+    return {}
+
+
+def default_owner() -> str:
+    """Who an action item is for unless changed: the logged-in user."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return ""
 
 
 class Composer(Vertical):
@@ -223,11 +257,19 @@ class Composer(Vertical):
         if self._draft_timer is None:
             self._draft_timer = self.set_timer(DRAFT_INTERVAL, self._flush_draft)
 
+    def take_draft(self) -> tuple[EntryKind, dict[str, str]] | None:
+        """The text typed since the last draft, handed over now instead of on the timer."""
+        self._stop_timer()
+        if not self._dirty or self.kind is None:
+            return None
+        self._dirty = False
+        return self.kind, self.values()
+
     def _flush_draft(self) -> None:
         self._draft_timer = None
-        if self._dirty and self.kind is not None:
-            self._dirty = False
-            self.post_message(self.DraftChanged(self.kind, self.values()))
+        draft = self.take_draft()
+        if draft is not None:
+            self.post_message(self.DraftChanged(*draft))
 
     def _stop_timer(self) -> None:
         if self._draft_timer is not None:
