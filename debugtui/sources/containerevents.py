@@ -1,0 +1,309 @@
+"""Engine events for the containers source: which containers died, were killed, restarted,
+were OOM-killed or changed health, kept across collects.
+
+Three engine behaviours shape this module:
+
+- podman's Docker-compatible ``/events`` answers nothing at all when ``until`` is given, so
+  the stream is asked with ``since`` only and read until the events reach the moment of the
+  request, the stream stays silent for ``silence_s`` (the replay is over), or the collect's
+  timeout runs out; then it is closed.
+- Engines replay only what they kept (dockerd a short ring of recent events, podman what its
+  journal or log file still holds), so the source keeps its own :class:`EventHistory` across
+  collects and asks the engine only for what came after the last read.
+- Some changes never reach us as an event (a ring that rolled over, an engine restarted in
+  between). Comparing a container with the previous collect catches them: a restart count
+  that went up, a new exit, a health change becomes a *synthesized* event, marked as such.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+ACTIONS = frozenset({"die", "oom", "kill", "restart", "health_status"})
+"""The engine events a responder wants; start/stop/create noise is left out."""
+
+_ACTION_ALIASES = {"died": "die"}
+"""podman's own name for an action, where it differs from Docker's."""
+
+
+@dataclass(frozen=True)
+class ContainerEvent:
+    time: datetime
+    container_id: str
+    """Short (12 character) id."""
+    container: str
+    """The container's name; untrusted text."""
+    action: str
+    """One of :data:`ACTIONS`."""
+    detail: str
+    """``exit code 1``, ``signal 9``, ``unhealthy``, ``restart count 3 -> 7`` ..."""
+    exit_code: int | None = None
+    """For ``die``: the code the container exited with, when the engine says."""
+    synthesized: bool = False
+    """True when no engine event was seen and the change was found by comparing collects."""
+
+
+def short_id(container_id: str) -> str:
+    return container_id[:12]
+
+
+def parse_event(raw: Mapping[str, Any]) -> tuple[int, str, ContainerEvent] | None:
+    """(time in ns, full container id, event) for a wanted container event, else None.
+
+    Handles both dialects: Docker's ``Action: "health_status: unhealthy"`` and attribute
+    ``exitCode``; podman's ``Action: "health_status"`` with a ``HealthStatus`` field and
+    attribute ``containerExitCode``.
+    """
+    if raw.get("Type", "container") != "container":
+        return None
+    action_text = str(raw.get("Action") or raw.get("status") or "")
+    action, _, rest = action_text.partition(":")
+    action = _ACTION_ALIASES.get(action.strip(), action.strip())
+    if action not in ACTIONS:
+        return None
+    actor = raw.get("Actor") if isinstance(raw.get("Actor"), Mapping) else {}
+    attributes = actor.get("Attributes") if isinstance(actor.get("Attributes"), Mapping) else {}
+    full_id = str(actor.get("ID") or raw.get("id") or "")
+    if not full_id:
+        return None
+    name = str(attributes.get("name") or short_id(full_id))
+    time_ns = _event_time_ns(raw)
+    exit_code: int | None = None
+    if action == "die":
+        exit_code = _int(attributes.get("exitCode", attributes.get("containerExitCode")))
+        detail = "exited" if exit_code is None else f"exit code {exit_code}"
+    elif action == "kill":
+        signal = attributes.get("signal")
+        detail = f"signal {signal}" if signal else "killed"
+    elif action == "oom":
+        detail = "out of memory"
+    elif action == "health_status":
+        detail = rest.strip() or str(raw.get("HealthStatus") or "") or "changed"
+    else:
+        detail = "restarted"
+    event = ContainerEvent(
+        time=datetime.fromtimestamp(time_ns / 1e9, timezone.utc),
+        container_id=short_id(full_id),
+        container=name,
+        action=action,
+        detail=detail,
+        exit_code=exit_code,
+    )
+    return time_ns, full_id, event
+
+
+@dataclass(frozen=True)
+class EventRead:
+    """What one read of the engine's event stream gave."""
+
+    events: tuple[Mapping[str, Any], ...]
+    complete: bool
+    """True when the read reached the present (or the replay ended); False when the
+    timeout cut it short or it failed."""
+    error: str | None = None
+
+
+_END = object()
+
+
+def read_events(api: Any, since: datetime, *, timeout_s: float, silence_s: float) -> EventRead:
+    """Container events from ``since`` up to about now, from a docker ``APIClient``.
+
+    The SDK's ``events()`` sends no timeout at all, so the request is made here with the
+    client's timeout for the answer, and a pump thread hands decoded events over a queue;
+    reading stops at the first of: an event at or after the request time, ``silence_s``
+    without an event, ``timeout_s`` in all. Closing the stream ends the pump thread.
+    """
+    from docker.errors import DockerException
+    from docker.types import CancellableStream
+
+    requested_ns = time.time_ns()
+    deadline = time.monotonic() + timeout_s
+    params = {
+        "since": int(since.timestamp()),
+        "filters": json.dumps({"type": ["container"]}),
+    }
+    response = api._get(api._url("/events"), params=params, stream=True, timeout=timeout_s)
+    api._raise_for_status(response)
+    stream = CancellableStream(api._stream_helper(response, decode=True), response)
+    inbox: queue.Queue[Any] = queue.Queue()
+
+    def pump() -> None:
+        try:
+            for item in stream:
+                inbox.put(item)
+        except Exception as exc:  # the read failing is reported, not raised, by the reader
+            inbox.put(exc)
+        finally:
+            inbox.put(_END)
+
+    threading.Thread(target=pump, name="debugtui-container-events", daemon=True).start()
+    events: list[Mapping[str, Any]] = []
+    complete = False
+    error: str | None = None
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                item = inbox.get(timeout=min(silence_s, remaining))
+            except queue.Empty:
+                complete = remaining > silence_s  # silence, not the deadline: replay is over
+                break
+            if item is _END:
+                complete = True
+                break
+            if isinstance(item, Exception):
+                error = f"{type(item).__name__}: {item}"
+                break
+            if isinstance(item, Mapping):
+                events.append(item)
+                if _event_time_ns(item) >= requested_ns:
+                    complete = True
+                    break
+    finally:
+        try:
+            stream.close()
+        except (DockerException, OSError):
+            response.close()  # an SSH transport cannot be cancelled; closing ends the read
+    return EventRead(tuple(events), complete, error)
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What the previous collect saw of one container, to find changes no event told us."""
+
+    name: str
+    restart_count: int | None
+    exit_code: int | None
+    finished_at: datetime | None
+    health: str | None
+
+
+class EventHistory:
+    """Every wanted event seen across collects (the newest ``limit``), deduplicated."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._events: dict[tuple[int, str, str, str], ContainerEvent] = {}
+        self.read_until: datetime | None = None
+        """Events before this were already asked for; the next read starts just before it."""
+        self.read_from: datetime | None = None
+        """The earliest ``since`` ever read: a wider window must read from the engine again."""
+        self._seen: dict[str, _Seen] = {}
+        self._seen_at: datetime | None = None
+
+    def add_raw(self, raw_events: Iterable[Mapping[str, Any]]) -> None:
+        for raw in raw_events:
+            parsed = parse_event(raw)
+            if parsed is not None:
+                time_ns, full_id, event = parsed
+                self._add((time_ns, full_id, event.action, event.detail), event)
+
+    def _add(self, key: tuple[int, str, str, str], event: ContainerEvent) -> None:
+        self._events[key] = event
+        if len(self._events) > self.limit:
+            for old in sorted(self._events)[: len(self._events) - self.limit]:
+                del self._events[old]
+
+    def mark_read(self, since: datetime, until: datetime) -> None:
+        self.read_from = since if self.read_from is None else min(self.read_from, since)
+        self.read_until = until
+
+    def window(self, since: datetime) -> tuple[ContainerEvent, ...]:
+        """Events at or after ``since``, oldest first."""
+        return tuple(event for _, event in sorted(self._events.items()) if event.time >= since)
+
+    def last_exit_code(self, container_id: str) -> int | None:
+        """The exit code of the newest ``die`` event of a container that says one."""
+        newest: tuple[datetime, int] | None = None
+        for event in self._events.values():
+            if (
+                event.container_id == container_id
+                and event.action == "die"
+                and event.exit_code is not None
+                and (newest is None or event.time >= newest[0])
+            ):
+                newest = (event.time, event.exit_code)
+        return None if newest is None else newest[1]
+
+    def had_oom(self, container_id: str) -> bool:
+        return any(
+            e.container_id == container_id and e.action == "oom" for e in self._events.values()
+        )
+
+    def _reported(self, container_id: str, action: str, after: datetime) -> bool:
+        return any(
+            e.container_id == container_id and e.action == action and e.time >= after
+            for e in self._events.values()
+            if not e.synthesized
+        )
+
+    def compare(
+        self,
+        now: datetime,
+        states: Iterable[tuple[str, str, int | None, int | None, datetime | None, str | None]],
+    ) -> None:
+        """Synthesize events for changes since the previous collect that no event reported.
+
+        ``states``: (short id, name, restart count, exit code, finished at, health) of each
+        container now.
+        """
+        previous_at = self._seen_at
+        seen: dict[str, _Seen] = {}
+        for container_id, name, restarts, exit_code, finished_at, health in states:
+            seen[container_id] = _Seen(name, restarts, exit_code, finished_at, health)
+            before = self._seen.get(container_id)
+            if before is None or previous_at is None:
+                continue
+            for action, detail, code in _changes(before, seen[container_id]):
+                if not self._reported(container_id, action, previous_at):
+                    event = ContainerEvent(
+                        now, container_id, name, action, detail, exit_code=code, synthesized=True
+                    )
+                    self._add((time.time_ns(), container_id, action, detail), event)
+        self._seen = seen
+        self._seen_at = now
+
+
+def _changes(before: _Seen, now: _Seen) -> list[tuple[str, str, int | None]]:
+    """(action, detail, exit code) for what changed between two looks at one container."""
+    changes: list[tuple[str, str, int | None]] = []
+    if (
+        before.restart_count is not None
+        and now.restart_count is not None
+        and now.restart_count > before.restart_count
+    ):
+        detail = f"restart count {before.restart_count} -> {now.restart_count}"
+        changes.append(("restart", detail, None))
+    new_exit = now.finished_at is not None and now.finished_at != before.finished_at
+    if now.exit_code is not None and (new_exit or now.exit_code != before.exit_code):
+        changes.append(("die", f"exit code {now.exit_code}", now.exit_code))
+    if now.health is not None and before.health is not None and now.health != before.health:
+        changes.append(("health_status", f"{before.health} -> {now.health}", None))
+    return changes
+
+
+def _event_time_ns(raw: Mapping[str, Any]) -> int:
+    nano = raw.get("timeNano")
+    if isinstance(nano, int) and nano > 0:
+        return nano
+    seconds = raw.get("time")
+    if isinstance(seconds, (int, float)) and seconds > 0:
+        return int(seconds * 1e9)
+    return time.time_ns()
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

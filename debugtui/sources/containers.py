@@ -1,0 +1,701 @@
+"""Containers: what ``docker ps -a`` + ``docker stats`` + ``docker events`` + ``docker logs``
+tell a responder, from Docker or from podman's Docker-compatible API, in one snapshot.
+
+Every container the engine knows (running or not) with its health, restart count, last exit
+code and OOM/kill flags; resource use of the running ones, fetched concurrently; and the
+die/oom/kill/restart/health events of the window (``since``, default 1h).
+
+The engine is found by ``Config.docker_host()`` (the ``[containers] host`` setting, then
+``DOCKER_HOST``, then ``/var/run/docker.sock`` or ``/run/podman/podman.sock``). Every
+request is bounded by ``[containers] timeout_s``, so a hung engine costs that long and
+becomes a failed snapshot saying so. A missing socket, a refused permission and a stopped
+engine are failures with a hint; a container removed or stopped while being read is a
+warning.
+
+Two things a responder must not be told wrongly:
+
+- CPU % is of one core (100 = one full core), over the time between two samples the source
+  took itself (see :mod:`debugtui.sources.containerstats`). A container seen for the first
+  time is sampled twice, ``FIRST_SAMPLE_S`` apart, so the first collect has CPU % too.
+- Exit code 137 means SIGKILL, from the OOM killer or from anyone else (``docker kill``, a
+  stop timeout). podman 4.3 on cgroup v1 reports a kernel OOM kill as 137 with ``OOMKilled``
+  false and no ``oom`` event. So ``killed`` (137) and ``oom`` (the engine said so) are
+  separate flags, and neither is inferred from the other.
+
+The docker SDK is imported inside the functions that use it: importing this module costs
+nothing.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from debugtui.config import Config
+from debugtui.sources.base import Source, SourceError, Table, describe
+from debugtui.sources.containerevents import (
+    ContainerEvent,
+    EventHistory,
+    read_events,
+    short_id,
+)
+from debugtui.sources.containerstats import (
+    ContainerStats,
+    CpuSample,
+    container_stats,
+    cpu_percent,
+    cpu_sample,
+    parse_engine_time,
+)
+from debugtui.timewindow import TimeParseError, format_duration, parse_when
+
+DEFAULT_SINCE = "1h"
+MAX_WORKERS = 8
+"""Concurrent inspect/stats requests; the client's connection pool is sized to match."""
+FIRST_SAMPLE_S = 0.2
+"""Gap between the two stats samples of a container seen for the first time."""
+EVENT_SILENCE_S = 0.3
+"""A replay of past events that pauses this long is over."""
+EVENT_OVERLAP = timedelta(seconds=2)
+"""How far before the previous read the next one starts, so no event falls in between."""
+EVENT_HISTORY = 5000
+"""Events kept across collects."""
+LOG_TAIL = 500
+
+MISSING_HINT = "is dockerd/podman running? set DOCKER_HOST or [containers] host"
+PERMISSION_HINT = "add your user to the docker group or run with sudo"
+TIMEOUT_HINT = (
+    "the engine accepted the connection but did not answer: it may be hung or overloaded "
+    "(check systemctl status docker / podman); raise [containers] timeout_s to wait longer"
+)
+KILLED_EXIT_CODE = 137
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    id: str
+    """Short (12 character) id."""
+    name: str
+    """Untrusted text: whoever started the container chose it."""
+    image: str
+    status: str
+    """As the engine says: running, exited, created, paused, restarting; podman also has
+    stopped (exited, not yet cleaned up) and configured."""
+    health: str | None
+    """healthy, unhealthy or starting; None without a health check."""
+    restart_count: int | None
+    """Restarts by the engine's restart policy; None when the container could not be read."""
+    exit_code: int | None
+    """Of the last run: from the engine when the container is not running; while it runs
+    again (restarted), from the newest ``die`` event; None when unknown."""
+    oom: bool
+    """The engine said so (``OOMKilled`` or an ``oom`` event); unreliable on some engines."""
+    killed: bool
+    """The last run ended with exit code 137 (SIGKILL: the OOM killer or anyone else)."""
+    started_at: datetime | None
+    finished_at: datetime | None
+    stats: ContainerStats | None
+    """Resource use; None unless running (and still running when asked)."""
+
+    @property
+    def running(self) -> bool:
+        return self.status == "running"
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        out: list[str] = []
+        if self.oom:
+            out.append("oom")
+        if self.killed:
+            out.append(f"killed ({KILLED_EXIT_CODE})")
+        if self.status == "restarting":
+            out.append("restarting")
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class ContainersData:
+    host: str
+    engine: str
+    """Engine name and version as it reports them, e.g. ``Podman Engine 4.3.1``."""
+    api_version: str
+    at: datetime
+    """When the containers were listed."""
+    since: datetime
+    """Start of the events window."""
+    containers: tuple[ContainerInfo, ...]
+    events: tuple[ContainerEvent, ...]
+    """die/oom/kill/restart/health_status since ``since``, oldest first, synthesized ones
+    included."""
+    events_complete: bool
+    """False when the engine's event stream could not be read to the present."""
+    cpu_percent_basis: str = "one core"
+    """What 100 % CPU means here: one full core, as ``top`` counts it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _plain(self)
+        for record, container in zip(out["containers"], self.containers, strict=True):
+            record["running"] = container.running
+            record["flags"] = list(container.flags)
+        return out
+
+    def tables(self) -> Mapping[str, Table]:
+        running = sum(1 for c in self.containers if c.running)
+        return {
+            "containers": Table(
+                columns=(
+                    "name",
+                    "state",
+                    "health",
+                    "restarts",
+                    "exit",
+                    "flags",
+                    "cpu %",
+                    "memory",
+                    "pids",
+                ),
+                rows=tuple(self._container_row(c) for c in self.containers),
+                title=(
+                    f"Containers on {self.engine}: {len(self.containers)}, {running} running "
+                    f"(CPU % of one core)"
+                ),
+            ),
+            "stats": Table(
+                columns=("name", "cpu %", "memory", "mem %", "limit", "net rx/tx", "block r/w"),
+                rows=tuple(_stats_row(c.name, c.stats) for c in self.containers if c.stats),
+                title="Container resource use (CPU % of one core; memory is the working set)",
+            ),
+            "events": Table(
+                columns=("time", "container", "event", "detail"),
+                rows=tuple(
+                    (
+                        e.time.strftime("%Y-%m-%d %H:%M:%SZ"),
+                        e.container,
+                        e.action,
+                        e.detail + (" (seen by comparing collects)" if e.synthesized else ""),
+                    )
+                    for e in self.events
+                ),
+                title=(
+                    f"Container events since {self.since.strftime('%Y-%m-%d %H:%M:%SZ')}"
+                    + ("" if self.events_complete else " (incomplete: see warnings)")
+                ),
+            ),
+        }
+
+    def _container_row(self, c: ContainerInfo) -> tuple[str, ...]:
+        if c.running and c.started_at is not None:
+            state = f"up {format_duration(self.at - c.started_at)}"
+        elif c.finished_at is not None:
+            state = f"{c.status} {format_duration(self.at - c.finished_at)} ago"
+        else:
+            state = c.status
+        stats = c.stats
+        return (
+            c.name,
+            state,
+            c.health or "-",
+            "-" if c.restart_count is None else str(c.restart_count),
+            "-" if c.exit_code is None else str(c.exit_code),
+            ", ".join(c.flags) or "-",
+            _pct(stats.cpu_percent if stats else None),
+            _size(stats.memory_bytes if stats else None),
+            "-" if stats is None or stats.pids is None else str(stats.pids),
+        )
+
+
+@dataclass(frozen=True)
+class ContainerRead:
+    """One container as read from the engine, before it becomes a :class:`ContainerInfo`."""
+
+    summary: Mapping[str, Any]
+    """Its entry in the container list."""
+    inspect: Mapping[str, Any] | None
+    """None when inspecting failed (the list entry is all there is)."""
+    stats: Mapping[str, Any] | None
+    sample: CpuSample | None
+
+    @property
+    def full_id(self) -> str:
+        return str(self.summary.get("Id", ""))
+
+
+class ContainersSource(Source):
+    """Params: ``since`` (events window: a duration or ISO time, default 1h) and ``name``
+    (only containers whose name contains it). Keeps its engine client, the previous CPU
+    sample of each container and the event history between collects: reuse one object and
+    ``close`` it when done."""
+
+    name = "containers"
+
+    def __init__(self, config: Config | None = None) -> None:
+        super().__init__(config)
+        self._client: Any = None
+        self._client_host: str | None = None
+        self._engine = ""
+        self._one_shot = False
+        self._samples: dict[str, CpuSample] = {}
+        self._history = EventHistory(EVENT_HISTORY)
+
+    @property
+    def timeout_s(self) -> float:
+        return self.config.containers.timeout_s
+
+    # -- collect ------------------------------------------------------------------------
+
+    def _collect(self, params: dict[str, Any]) -> tuple[ContainersData, list[str]]:
+        since_text = str(params.get("since") or DEFAULT_SINCE)
+        try:
+            since = parse_when(since_text)
+        except TimeParseError as exc:
+            hint = "give since as a duration (1h, 30m) or an ISO time"
+            raise SourceError(str(exc), hint) from exc
+        name_filter = str(params.get("name") or "")
+        return self._guarded(lambda host: self._collect_from(host, since, name_filter))
+
+    def _guarded(self, work: Callable[[str], Any]) -> Any:
+        """Run ``work(host)``, turning what is known about engine failures into SourceError."""
+        host = self.host()
+        try:
+            return work(host)
+        except SourceError:
+            raise
+        except Exception as exc:
+            known = explain(exc, host, self.timeout_s)
+            if known is None:
+                raise
+            raise known from exc
+
+    def _collect_from(
+        self, host: str, since: datetime, name_filter: str
+    ) -> tuple[ContainersData, list[str]]:
+        api = self._connect(host).api
+        at = datetime.now(timezone.utc)
+        summaries = [
+            s for s in api.containers(all=True) if not name_filter or name_filter in summary_name(s)
+        ]
+        warnings: list[str] = []
+        with ThreadPoolExecutor(max_workers=MAX_WORKERS + 1) as pool:
+            events_read = pool.submit(self._read_events, api, since)
+            reads = self.read_containers(api, summaries, warnings, pool)
+            previous = dict(self._samples)
+            fresh = [r for r in reads if r.sample is not None and r.full_id not in previous]
+            if fresh:
+                # First sight of a running container: a second sample now gives its CPU %
+                # in this collect rather than the next.
+                time.sleep(FIRST_SAMPLE_S)
+                previous.update({r.full_id: r.sample for r in fresh if r.sample is not None})
+                again = {r.full_id: r for r in self._resample(api, fresh, pool)}
+                reads = [again.get(r.full_id, r) for r in reads]
+            events_warning = events_read.result()
+        if events_warning is not None:
+            warnings.append(events_warning)
+        self._samples = {r.full_id: r.sample for r in reads if r.sample is not None}
+        containers = tuple(
+            sorted(
+                (self._info(r, previous.get(r.full_id)) for r in reads),
+                key=lambda c: (c.name, c.id),
+            )
+        )
+        self._history.compare(
+            at,
+            (
+                (
+                    c.id,
+                    c.name,
+                    c.restart_count,
+                    None if c.running else c.exit_code,
+                    c.finished_at,
+                    c.health,
+                )
+                for c in containers
+            ),
+        )
+        events = tuple(
+            e for e in self._history.window(since) if not name_filter or name_filter in e.container
+        )
+        data = ContainersData(
+            host=host,
+            engine=self._engine,
+            api_version=str(api.api_version),
+            at=at,
+            since=since,
+            containers=containers,
+            events=events,
+            events_complete=events_warning is None,
+        )
+        return data, warnings
+
+    # -- the engine ---------------------------------------------------------------------
+
+    def host(self) -> str:
+        """The engine address, or SourceError when there is none or its socket is absent."""
+        host = self.config.docker_host()
+        if host is None:
+            raise SourceError(
+                "no container engine found: DOCKER_HOST is not set and neither "
+                "/var/run/docker.sock nor /run/podman/podman.sock exists",
+                MISSING_HINT,
+            )
+        if host.startswith("unix://") and not os.path.exists(host[len("unix://") :]):
+            raise SourceError(
+                f"no container engine at {host}: the socket does not exist", MISSING_HINT
+            )
+        return host
+
+    def _connect(self, host: str) -> Any:
+        """The docker client for ``host``, created (and the API version agreed) once.
+
+        The engine is asked ``/version`` once, by hand, instead of letting the SDK ask it
+        and then asking again for the engine's name: podman answers it by running conmon
+        and the OCI runtime, half a second each time.
+        """
+        if self._client is not None and self._client_host == host:
+            return self._client
+        self.close()
+        import docker
+        from docker.constants import DEFAULT_DOCKER_API_VERSION, MINIMUM_DOCKER_API_VERSION
+        from docker.utils import version_gte, version_lt
+
+        def client_for(version: str) -> Any:
+            tls = None
+            if not host.startswith(("unix://", "npipe://", "ssh://")):
+                tls = docker.utils.kwargs_from_env().get("tls")
+            return docker.DockerClient(
+                base_url=host,
+                version=version,
+                timeout=self.timeout_s,
+                max_pool_size=MAX_WORKERS + 1,
+                tls=tls or False,
+            )
+
+        probe = client_for(MINIMUM_DOCKER_API_VERSION)
+        try:
+            version = probe.api.version(api_version=False)
+        finally:
+            probe.close()
+        api_version = str(version.get("ApiVersion") or MINIMUM_DOCKER_API_VERSION)
+        if not version_lt(api_version, DEFAULT_DOCKER_API_VERSION):
+            api_version = DEFAULT_DOCKER_API_VERSION  # the newest this SDK speaks
+        self._engine = engine_name(version)
+        # one_shot (API 1.41+) answers at once; without it the engine waits for a second
+        # sample of its own, about a second per container.
+        self._one_shot = version_gte(api_version, "1.41")
+        self._client, self._client_host = client_for(api_version), host
+        return self._client
+
+    def close(self) -> None:
+        client, self._client, self._client_host = self._client, None, None
+        if client is not None:
+            client.close()
+
+    # -- containers ---------------------------------------------------------------------
+
+    def read_containers(
+        self,
+        api: Any,
+        summaries: list[Mapping[str, Any]],
+        warnings: list[str],
+        pool: ThreadPoolExecutor,
+    ) -> list[ContainerRead]:
+        """Inspect every container and read the stats of the running ones, concurrently.
+
+        A container removed in the meantime is left out with a warning; one that stopped
+        is kept without stats, with a warning.
+        """
+        results = list(pool.map(lambda s: self._read_one(api, s), summaries))
+        reads: list[ContainerRead] = []
+        for read, read_warnings in results:
+            warnings.extend(read_warnings)
+            if read is not None:
+                reads.append(read)
+        return reads
+
+    def _read_one(
+        self, api: Any, summary: Mapping[str, Any]
+    ) -> tuple[ContainerRead | None, list[str]]:
+        """Inspect one container, and read its stats if it runs; None if it is gone."""
+        from docker.errors import APIError, NotFound
+
+        name = summary_name(summary)
+        read = ContainerRead(summary, None, None, None)
+        try:
+            try:
+                inspect = api.inspect_container(read.full_id)
+            except APIError as exc:
+                # podman answers 500 while a restarting container's process comes and goes
+                # ("read /proc/N/cgroup: no such process"); a moment later it answers.
+                if isinstance(exc, NotFound) or not exc.is_server_error():
+                    raise
+                time.sleep(0.05)
+                inspect = api.inspect_container(read.full_id)
+        except NotFound:
+            return None, [f"{name}: removed while being read; skipped"]
+        except APIError as exc:
+            detail = exc.explanation or exc
+            return read, [f"{name}: could not be inspected ({detail}); shown from the list only"]
+        read = ContainerRead(summary, inspect, None, None)
+        state = inspect.get("State") or {}
+        if state.get("Status") != "running" and not state.get("Running"):
+            return read, []
+        with_stats, warning = self._read_stats(api, read)
+        return with_stats, [warning] if warning else []
+
+    def _read_stats(self, api: Any, read: ContainerRead) -> tuple[ContainerRead | None, str | None]:
+        """``read`` with a fresh stats sample; None if the container is gone."""
+        from docker.errors import APIError, NotFound
+
+        name = summary_name(read.summary)
+        try:
+            if self._one_shot:
+                payload = api.stats(read.full_id, stream=False, one_shot=True)
+            else:
+                payload = api.stats(read.full_id, stream=False)
+        except NotFound:
+            return None, f"{name}: removed while its stats were read; skipped"
+        except (APIError, ValueError) as exc:
+            # podman answers an empty body for a container that is no longer running
+            return read, f"{name}: stopped while its stats were read ({describe(exc)})"
+        if not isinstance(payload, Mapping):
+            return read, f"{name}: the engine sent no stats"
+        started = str(((read.inspect or {}).get("State") or {}).get("StartedAt", ""))
+        sample = cpu_sample(payload, started, time.monotonic_ns())
+        return ContainerRead(read.summary, read.inspect, payload, sample), None
+
+    def _resample(
+        self, api: Any, reads: list[ContainerRead], pool: ThreadPoolExecutor
+    ) -> list[ContainerRead]:
+        """Second stats samples; a container that fails now keeps its first one."""
+        return [r for r, _ in pool.map(lambda r: self._read_stats(api, r), reads) if r is not None]
+
+    def _info(self, read: ContainerRead, previous: CpuSample | None) -> ContainerInfo:
+        summary = read.summary
+        inspect = read.inspect or {}
+        state = inspect.get("State") or {}
+        cid = short_id(read.full_id)
+        status = str(state.get("Status") or summary.get("State") or "unknown")
+        started_at = parse_engine_time(state.get("StartedAt"))
+        finished_at = parse_engine_time(state.get("FinishedAt"))
+        health_state = state.get("Health") or state.get("Healthcheck") or {}
+        health = str(health_state.get("Status") or "") or None
+        if status == "running":
+            exit_code = self._history.last_exit_code(cid)
+        elif started_at is None or read.inspect is None:
+            exit_code = None  # never started (created), or unknown
+        else:
+            exit_code = _int(state.get("ExitCode"))
+        restarts = _int(inspect.get("RestartCount")) if read.inspect is not None else None
+        stats = None
+        if read.stats is not None:
+            stats = container_stats(read.stats, cpu_percent(previous, read.sample))
+        config = inspect.get("Config") or {}
+        return ContainerInfo(
+            id=cid,
+            name=str(inspect.get("Name") or "").lstrip("/") or summary_name(summary),
+            image=str(config.get("Image") or summary.get("Image") or ""),
+            status=status,
+            health=health,
+            restart_count=restarts,
+            exit_code=exit_code,
+            oom=bool(state.get("OOMKilled")) or self._history.had_oom(cid),
+            killed=exit_code == KILLED_EXIT_CODE,
+            started_at=started_at,
+            finished_at=finished_at,
+            stats=stats,
+        )
+
+    # -- events -------------------------------------------------------------------------
+
+    def _read_events(self, api: Any, since: datetime) -> str | None:
+        """Add the engine's events since ``since`` to the history; a warning if incomplete.
+
+        Only what came after the previous read is asked for (with an overlap; duplicates
+        are dropped), unless the window now reaches further back than any read so far.
+        """
+        history = self._history
+        start = since
+        if (
+            history.read_until is not None
+            and history.read_from is not None
+            and since >= history.read_from
+        ):
+            start = max(since, history.read_until - EVENT_OVERLAP)
+        requested = datetime.now(timezone.utc)
+        try:
+            result = read_events(
+                api,
+                start,
+                timeout_s=self.timeout_s,
+                silence_s=min(EVENT_SILENCE_S, self.timeout_s),
+            )
+        except Exception as exc:
+            known = explain(exc, self._client_host or "", self.timeout_s)
+            return f"events could not be read: {known.message if known else describe(exc)}"
+        history.add_raw(result.events)
+        if result.complete:
+            history.mark_read(start, requested)
+            return None
+        if result.events:
+            last = max(e.get("timeNano") or 0 for e in result.events)
+            if isinstance(last, int) and last > 0:
+                history.mark_read(start, datetime.fromtimestamp(last / 1e9, timezone.utc))
+        reason = result.error or f"not read to the present within {self.timeout_s:g}s"
+        return f"events incomplete ({len(result.events)} read): {reason}"
+
+    # -- logs ---------------------------------------------------------------------------
+
+    def container_logs(
+        self, name: str, tail: int = LOG_TAIL, since: str | datetime | None = None
+    ) -> list[str]:
+        """The last ``tail`` lines of a container's output (stdout and stderr), oldest first.
+
+        ``since`` is a duration, ISO time or datetime. Bytes that are not UTF-8 are replaced,
+        never fatal. Raises SourceError (with a hint) when the engine or container is not
+        there.
+        """
+        from docker.errors import NotFound
+
+        when: datetime | None
+        try:
+            when = parse_when(since) if isinstance(since, str) else since
+        except TimeParseError as exc:
+            raise SourceError(
+                str(exc), "give since as a duration (1h, 30m) or an ISO time"
+            ) from exc
+
+        def fetch(host: str) -> Any:
+            api = self._connect(host).api
+            kwargs: dict[str, Any] = {"tail": tail}
+            if when is not None:
+                kwargs["since"] = int(when.timestamp())
+            try:
+                return api.logs(name, stdout=True, stderr=True, timestamps=False, **kwargs)
+            except NotFound as exc:
+                hint = "the containers table lists the names the engine knows"
+                raise SourceError(f"no container named {name!r}", hint) from exc
+
+        raw = self._guarded(fetch)
+        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+        return text.splitlines()
+
+
+def explain(exc: BaseException, host: str, timeout_s: float) -> SourceError | None:
+    """A SourceError with a hint for an engine failure we recognise, else None."""
+    import requests
+    import urllib3
+    from docker.errors import APIError
+
+    chain = list(_causes(exc))
+    if any(_errno(e) in (errno.EACCES, errno.EPERM) for e in chain):
+        return SourceError(f"permission denied on {host}", PERMISSION_HINT)
+    if any(_errno(e) in (errno.ENOENT, errno.ECONNREFUSED) for e in chain):
+        return SourceError(f"no container engine at {host}: connection refused", MISSING_HINT)
+    timeouts = (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
+    if any(isinstance(e, timeouts) for e in chain):
+        return SourceError(
+            f"the container engine at {host} did not answer within {timeout_s:g}s", TIMEOUT_HINT
+        )
+    lost = (requests.exceptions.ConnectionError, urllib3.exceptions.ProtocolError, ConnectionError)
+    if any(isinstance(e, lost) for e in chain):
+        return SourceError(
+            f"lost the connection to the container engine at {host}: {describe(exc)}",
+            MISSING_HINT,
+        )
+    api_error = next((e for e in chain if isinstance(e, APIError)), None)
+    if api_error is not None:
+        return SourceError(
+            f"the container engine at {host} refused: {api_error.explanation or api_error}",
+            None,
+        )
+    return None
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and everything it wraps: causes, contexts, exception arguments, reasons."""
+    found: list[BaseException] = []
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop()
+        if any(current is f for f in found):
+            continue
+        found.append(current)
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        linked.extend(a for a in getattr(current, "args", ()) if isinstance(a, BaseException))
+        stack.extend(e for e in linked if isinstance(e, BaseException))
+    return found
+
+
+def _errno(exc: BaseException) -> int | None:
+    return exc.errno if isinstance(exc, OSError) else None
+
+
+def engine_name(version: Mapping[str, Any]) -> str:
+    """``Podman Engine 4.3.1``, ``Docker Engine 24.0.7``: what the engine says it is."""
+    components = version.get("Components") or []
+    first = components[0] if components and isinstance(components[0], Mapping) else {}
+    name = str(first.get("Name") or "")
+    number = str(first.get("Version") or version.get("Version") or "")
+    if not name or name == "Engine":
+        name = "Docker Engine"
+    return f"{name} {number}".strip()
+
+
+def summary_name(summary: Mapping[str, Any]) -> str:
+    names = summary.get("Names") or []
+    if names:
+        return str(names[0]).lstrip("/")
+    return short_id(str(summary.get("Id", "")))
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _stats_row(name: str, s: ContainerStats) -> tuple[str, ...]:
+    return (
+        name,
+        _pct(s.cpu_percent),
+        _size(s.memory_bytes),
+        _pct(s.memory_percent),
+        _size(s.memory_limit_bytes),
+        f"{_size(s.net_rx_bytes)} / {_size(s.net_tx_bytes)}",
+        f"{_size(s.block_read_bytes)} / {_size(s.block_write_bytes)}",
+    )
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _size(value: int | None) -> str:
+    """Bytes in binary units, docker stats style: 512B, 3.4K, 12M, 1.5G."""
+    if value is None:
+        return "-"
+    size = float(value)
+    for unit in ("B", "K", "M", "G", "T"):
+        if size < 1024 or unit == "T":
+            return f"{size:.0f}{unit}" if unit == "B" or size >= 10 else f"{size:.1f}{unit}"
+        size /= 1024
+    return f"{size:.1f}T"
+
+
+def _plain(value: Any) -> Any:
+    """JSON-able form of the dataclasses above: datetimes as ISO strings, tuples as lists."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
+    return value

@@ -1,0 +1,182 @@
+"""Turning one engine stats payload (``GET /containers/{id}/stats``) into the numbers a
+responder reads: CPU % between two samples, memory working set against the limit, network
+and block IO totals, pids.
+
+Kept apart from the source because the payload is where Docker and podman differ:
+
+- CPU: a one-shot sample (and every podman sample) leaves ``precpu_stats`` empty, and podman's
+  ``system_cpu_usage`` does not move with the container's usage, so Docker's formula
+  (container delta / system delta * cores) gives nonsense there. The source keeps its own
+  previous sample per container and divides the container's CPU time delta by the wall time
+  between the two samples: 100 % is one full core, as ``top`` counts it.
+- Memory: ``usage`` counts page cache the kernel can drop at will; the working set (what
+  ``docker stats`` shows and what the OOM killer weighs) is usage minus inactive file pages,
+  ``inactive_file`` on cgroup v2, ``total_inactive_file`` on v1. podman on cgroup v1 sends no
+  breakdown at all; then usage is all there is.
+
+Plain functions of dicts, no docker import: the source module does the talking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+_ZERO_TIME_PREFIX = "0001-01-01"
+"""Go's zero time, which engines send for "never" (not started, not finished, no preread)."""
+
+
+@dataclass(frozen=True)
+class ContainerStats:
+    """One running container's resource use at the time of the collect."""
+
+    cpu_percent: float | None
+    """Of one core (100 = one full core busy) over ``cpu_interval_s``; None without a
+    previous sample of the same run of the container."""
+    cpu_interval_s: float | None
+    """The span between the two samples the CPU % comes from."""
+    memory_bytes: int | None
+    """Working set: usage minus inactive page cache where the engine reports it."""
+    memory_limit_bytes: int | None
+    """The cgroup limit; engines report the host's memory for an unlimited container."""
+    memory_percent: float | None
+    net_rx_bytes: int | None
+    """Totals since the container started, over all its networks; None without a network."""
+    net_tx_bytes: int | None
+    block_read_bytes: int | None
+    block_write_bytes: int | None
+    pids: int | None
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    """What the next collect needs to compute CPU %: usage and when it was read."""
+
+    started_at: str
+    """The run of the container the sample belongs to: a restart resets the usage."""
+    usage_ns: int
+    read_at: datetime | None
+    """The engine's own read time, when it sends one."""
+    local_ns: int
+    """Our monotonic clock when the answer arrived: the fallback for ``read_at``."""
+
+
+def parse_engine_time(value: Any) -> datetime | None:
+    """An engine timestamp (RFC 3339, nanoseconds, ``Z``); None for Go's zero time or junk."""
+    if not isinstance(value, str) or not value or value.startswith(_ZERO_TIME_PREFIX):
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    date, sep, rest = text.partition(".")
+    if sep:
+        # Python takes at most microseconds: cut the fraction to six digits, keep the zone.
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        text = f"{date}.{rest[: min(digits, 6)]}{rest[digits:]}"
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc)
+
+
+def cpu_sample(payload: Mapping[str, Any], started_at: str, local_ns: int) -> CpuSample | None:
+    """The CPU part of a stats payload, or None when it has no usage counter."""
+    usage = _dig(payload, "cpu_stats", "cpu_usage", "total_usage")
+    if not isinstance(usage, int):
+        return None
+    return CpuSample(started_at, usage, parse_engine_time(payload.get("read")), local_ns)
+
+
+def cpu_percent(
+    previous: CpuSample | None, current: CpuSample | None
+) -> tuple[float, float] | None:
+    """(CPU % of one core, interval in seconds) between two samples of the same run."""
+    if previous is None or current is None or previous.started_at != current.started_at:
+        return None
+    if previous.read_at is not None and current.read_at is not None:
+        interval_s = (current.read_at - previous.read_at).total_seconds()
+    else:
+        interval_s = (current.local_ns - previous.local_ns) / 1e9
+    used_ns = current.usage_ns - previous.usage_ns
+    if interval_s <= 0 or used_ns < 0:
+        return None
+    return used_ns / (interval_s * 1e9) * 100.0, interval_s
+
+
+def container_stats(payload: Mapping[str, Any], cpu: tuple[float, float] | None) -> ContainerStats:
+    """The numbers of one stats payload; ``cpu`` comes from :func:`cpu_percent`."""
+    memory, limit = working_set(payload.get("memory_stats") or {})
+    rx, tx = network_totals(payload.get("networks"))
+    read, write = block_io_totals(payload.get("blkio_stats"))
+    pids = _dig(payload, "pids_stats", "current")
+    return ContainerStats(
+        cpu_percent=None if cpu is None else cpu[0],
+        cpu_interval_s=None if cpu is None else cpu[1],
+        memory_bytes=memory,
+        memory_limit_bytes=limit,
+        memory_percent=100.0 * memory / limit if memory is not None and limit else None,
+        net_rx_bytes=rx,
+        net_tx_bytes=tx,
+        block_read_bytes=read,
+        block_write_bytes=write,
+        pids=pids if isinstance(pids, int) else None,
+    )
+
+
+def working_set(memory_stats: Mapping[str, Any]) -> tuple[int | None, int | None]:
+    """(usage minus inactive file pages, limit) from ``memory_stats``."""
+    usage = memory_stats.get("usage")
+    limit = memory_stats.get("limit")
+    limit = limit if isinstance(limit, int) and limit > 0 else None
+    if not isinstance(usage, int):
+        return None, limit
+    breakdown = memory_stats.get("stats") or {}
+    inactive = breakdown.get("inactive_file", breakdown.get("total_inactive_file"))
+    if isinstance(inactive, int) and 0 <= inactive <= usage:
+        usage -= inactive
+    return usage, limit
+
+
+def network_totals(networks: Any) -> tuple[int | None, int | None]:
+    """Received and sent bytes summed over every interface; None when there are none."""
+    if not isinstance(networks, Mapping) or not networks:
+        return None, None
+    rx = sum(int(n.get("rx_bytes") or 0) for n in networks.values() if isinstance(n, Mapping))
+    tx = sum(int(n.get("tx_bytes") or 0) for n in networks.values() if isinstance(n, Mapping))
+    return rx, tx
+
+
+def block_io_totals(blkio: Any) -> tuple[int | None, int | None]:
+    """Bytes read and written, summed over devices; None when the engine sends no list."""
+    if not isinstance(blkio, Mapping):
+        return None, None
+    entries = blkio.get("io_service_bytes_recursive")
+    if not isinstance(entries, list):
+        return None, None
+    read = write = 0
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
+        op = str(entry.get("op", "")).lower()
+        value = entry.get("value")
+        if not isinstance(value, int):
+            continue
+        if op == "read":
+            read += value
+        elif op == "write":
+            write += value
+    return read, write
+
+
+def _dig(payload: Mapping[str, Any], *keys: str) -> Any:
+    value: Any = payload
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value

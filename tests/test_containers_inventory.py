@@ -1,0 +1,230 @@
+"""The containers source against a real podman: every container with its state, health,
+restarts, exit code and kill flags; resource use of the running ones; tables and JSON."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from debugtui.sources.containers import (
+    ContainerInfo,
+    ContainerRead,
+    ContainersData,
+    ContainersSource,
+)
+from tests.fixtures.podman import PodmanEngine
+
+
+def by_name(data: ContainersData) -> dict[str, ContainerInfo]:
+    return {c.name: c for c in data.containers}
+
+
+def collect(source: ContainersSource, **params: str) -> ContainersData:
+    snapshot = source.collect(params)
+    assert snapshot.ok, (snapshot.error, snapshot.hint)
+    assert isinstance(snapshot.data, ContainersData)
+    return snapshot.data
+
+
+def test_lists_every_container_running_or_not(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    data = collect(containers_source)
+    names = podman_engine.names
+    found = by_name(data)
+    for name in (names.running, names.exited, names.crashloop, names.oom, names.killed):
+        assert name in found
+    assert data.engine.startswith("Podman Engine")
+    assert data.host == podman_engine.host
+    assert found[names.running].image == podman_engine.image
+    assert len(found[names.running].id) == 12
+
+
+def test_exited_container_has_its_exit_code(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    exited = by_name(collect(containers_source))[podman_engine.names.exited]
+    assert exited.status == "exited"
+    assert exited.exit_code == 3
+    assert not exited.killed
+    assert exited.stats is None
+    assert exited.finished_at is not None
+
+
+def test_crash_looping_container_has_restarts_and_exit_code(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    looper = by_name(collect(containers_source))[podman_engine.names.crashloop]
+    assert looper.restart_count is not None and looper.restart_count > 0
+    assert looper.exit_code == 1
+
+
+def test_exit_137_is_flagged_killed_not_oom(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    killed = by_name(collect(containers_source))[podman_engine.names.killed]
+    assert killed.exit_code == 137
+    assert killed.killed
+    assert not killed.oom
+    assert killed.flags == ("killed (137)",)
+
+
+def test_kernel_oom_kill_is_at_least_flagged_killed(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    """podman 4.3 (runc, cgroup v1) reports this OOM kill with OOMKilled false: the exit
+    code is all there is, and the source says only what it means."""
+    oom = by_name(collect(containers_source))[podman_engine.names.oom]
+    assert oom.exit_code == 137
+    assert "killed (137)" in oom.flags
+
+
+def test_failing_health_check_shows_unhealthy(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    found = by_name(collect(containers_source))
+    assert found[podman_engine.names.unhealthy].health == "unhealthy"
+    assert found[podman_engine.names.running].health is None
+
+
+def test_running_containers_have_memory_pids_and_limit(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    running = by_name(collect(containers_source))[podman_engine.names.running]
+    stats = running.stats
+    assert stats is not None
+    assert stats.memory_bytes is not None and stats.memory_bytes > 0
+    assert stats.memory_limit_bytes == podman_engine.memory_limit
+    assert stats.memory_percent is not None and 0 < stats.memory_percent < 100
+    assert stats.pids is not None and stats.pids >= 1
+    assert stats.block_read_bytes is not None and stats.block_write_bytes is not None
+
+
+def test_every_steadily_running_container_has_stats(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    names = podman_engine.names
+    found = by_name(collect(containers_source))
+    for name in (names.running, names.busy, names.unhealthy):
+        assert found[name].running
+        assert found[name].stats is not None, name
+    for name in (names.exited, names.killed, names.oom):
+        assert found[name].stats is None
+
+
+def test_cpu_percent_on_first_and_second_collect(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    """The first collect samples a new container twice; the second uses the first's sample.
+    The busy container spins under --cpus 0.05, so it uses some, never a whole core."""
+    busy = podman_engine.names.busy
+    for _ in range(2):
+        data = collect(containers_source)
+        stats = by_name(data)[busy].stats
+        assert stats is not None
+        assert stats.cpu_percent is not None and 0 < stats.cpu_percent < 100
+        assert stats.cpu_interval_s is not None and stats.cpu_interval_s > 0
+    assert data.cpu_percent_basis == "one core"
+    assert "CPU % of one core" in data.tables()["containers"].title
+
+
+def test_name_param_keeps_only_matching_containers(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    data = collect(containers_source, name="crashloop")
+    assert [c.name for c in data.containers] == [podman_engine.names.crashloop]
+    assert {e.container for e in data.events} <= {podman_engine.names.crashloop}
+
+
+def test_tables_show_state_health_restarts_and_flags(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    tables = collect(containers_source).tables()
+    rows = {row[0]: row for row in tables["containers"].rows}
+    columns = tables["containers"].columns
+    unhealthy = dict(zip(columns, rows[podman_engine.names.unhealthy], strict=True))
+    killed = dict(zip(columns, rows[podman_engine.names.killed], strict=True))
+    exited = dict(zip(columns, rows[podman_engine.names.exited], strict=True))
+    assert unhealthy["health"] == "unhealthy"
+    assert unhealthy["state"].startswith("up ")
+    assert killed["flags"] == "killed (137)"
+    assert exited["exit"] == "3" and exited["cpu %"] == "-"
+    stats_names = {row[0] for row in tables["stats"].rows}
+    assert podman_engine.names.running in stats_names
+    assert podman_engine.names.exited not in stats_names
+
+
+def test_to_dict_is_json_with_flags_and_cpu_basis(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    snapshot = containers_source.collect({})
+    out = json.loads(json.dumps(snapshot.to_dict()))
+    data = out["data"]
+    assert data["cpu_percent_basis"] == "one core"
+    records = {c["name"]: c for c in data["containers"]}
+    assert records[podman_engine.names.killed]["flags"] == ["killed (137)"]
+    assert records[podman_engine.names.running]["running"] is True
+    assert records[podman_engine.names.running]["stats"]["pids"] >= 1
+
+
+def test_container_removed_between_list_and_inspect_is_skipped_with_warning(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    """The list is taken, the container removed, then the per-container step runs on the
+    stale list entry: what happens when ``docker rm`` lands mid-collect."""
+    name = "dt-vanishing"
+    podman_engine.run_container(name, "sleep", "3600")
+    try:
+        collect(containers_source)  # connects
+        api = containers_source._client.api
+        summaries = [s for s in api.containers(all=True) if s["Names"] == [f"/{name}"]]
+        assert len(summaries) == 1
+    finally:
+        podman_engine.remove_container(name)
+    warnings: list[str] = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reads = containers_source.read_containers(api, summaries, warnings, pool)
+    assert reads == []
+    assert warnings == [f"{name}: removed while being read; skipped"]
+
+
+def test_container_stopped_before_its_stats_keeps_inventory_with_warning(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    """Inspected while running, stopped before the stats request: podman then answers an
+    empty body. The container stays, without stats, and the warning says why."""
+    name = "dt-stopping"
+    podman_engine.run_container(name, "sleep", "3600")
+    try:
+        collect(containers_source)
+        api = containers_source._client.api
+        summary = next(s for s in api.containers(all=True) if s["Names"] == [f"/{name}"])
+        running = ContainerRead(summary, api.inspect_container(summary["Id"]), None, None)
+        podman_engine.podman("stop", "-t", "0", name)
+        read, warning = containers_source._read_stats(api, running)
+    finally:
+        podman_engine.remove_container(name)
+    assert read is running
+    assert warning is not None and warning.startswith(f"{name}: stopped while its stats")
+
+
+def test_container_removed_mid_collect_never_fails_the_collect(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    """Containers are removed from another thread while collects run: every collect is ok,
+    and any that lost a container says so in a warning."""
+    names = [f"dt-churn-{i}" for i in range(4)]
+    for name in names:
+        podman_engine.run_container(name, "sleep", "3600")
+    with ThreadPoolExecutor(max_workers=1) as remover:
+        removal = remover.submit(lambda: [podman_engine.remove_container(n) for n in names])
+        while not removal.done():
+            snapshot = containers_source.collect({})
+            assert snapshot.ok, (snapshot.error, snapshot.hint)
+            for warning in snapshot.warnings:
+                assert "dt-churn-" in warning or "crashloop" in warning, warning
+            time.sleep(0.01)
+        removal.result()
+    remaining = {c.name for c in collect(containers_source).containers}
+    assert not remaining & set(names)

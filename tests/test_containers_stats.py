@@ -1,0 +1,123 @@
+"""Stats payload arithmetic: CPU % of one core from two samples, working set, IO totals.
+
+These are pure functions of the engine's JSON, so the payloads here are written out in the
+shapes Docker (cgroup v1 and v2) and podman send; the podman ones are also exercised live
+in test_containers_inventory.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from debugtui.sources.containerstats import (
+    CpuSample,
+    block_io_totals,
+    container_stats,
+    cpu_percent,
+    cpu_sample,
+    network_totals,
+    parse_engine_time,
+    working_set,
+)
+
+T0 = datetime(2026, 1, 31, 14, 0, tzinfo=timezone.utc)
+
+
+def sample(usage_ns: int, at_s: float, started: str = "run-1") -> CpuSample:
+    return CpuSample(started, usage_ns, T0 + timedelta(seconds=at_s), int(at_s * 1e9))
+
+
+def test_cpu_percent_is_usage_over_wall_time_of_one_core() -> None:
+    # half a second of CPU in two seconds: a quarter of one core
+    assert cpu_percent(sample(1_000_000_000, 0), sample(1_500_000_000, 2)) == (25.0, 2.0)
+
+
+def test_cpu_percent_can_exceed_100_for_several_cores() -> None:
+    result = cpu_percent(sample(0, 0), sample(3_000_000_000, 1))
+    assert result is not None and result[0] == 300.0
+
+
+def test_cpu_percent_needs_a_previous_sample_of_the_same_run() -> None:
+    assert cpu_percent(None, sample(5, 1)) is None
+    assert cpu_percent(sample(9_000, 0, "run-1"), sample(10, 1, "run-2")) is None
+
+
+def test_cpu_percent_rejects_usage_going_backwards_or_no_time_passing() -> None:
+    assert cpu_percent(sample(900, 0), sample(100, 1)) is None
+    assert cpu_percent(sample(100, 1), sample(900, 1)) is None
+
+
+def test_cpu_percent_falls_back_to_local_clock_without_engine_read_times() -> None:
+    before = CpuSample("r", 0, None, 0)
+    after = CpuSample("r", 100_000_000, None, 1_000_000_000)
+    assert cpu_percent(before, after) == (10.0, 1.0)
+
+
+def test_cpu_sample_reads_total_usage_and_read_time() -> None:
+    payload = {
+        "read": "2026-01-31T14:00:01.123456789Z",
+        "cpu_stats": {"cpu_usage": {"total_usage": 42}, "system_cpu_usage": 1},
+    }
+    got = cpu_sample(payload, "run", 7)
+    assert got == CpuSample("run", 42, datetime(2026, 1, 31, 14, 0, 1, 123456, timezone.utc), 7)
+    assert cpu_sample({"cpu_stats": {}}, "run", 7) is None
+
+
+def test_working_set_subtracts_inactive_file_on_cgroup_v2() -> None:
+    stats = {"usage": 100_000, "limit": 400_000, "stats": {"inactive_file": 30_000}}
+    assert working_set(stats) == (70_000, 400_000)
+
+
+def test_working_set_subtracts_total_inactive_file_on_cgroup_v1() -> None:
+    stats = {"usage": 100_000, "limit": 400_000, "stats": {"total_inactive_file": 60_000}}
+    assert working_set(stats) == (40_000, 400_000)
+
+
+def test_working_set_is_usage_without_a_breakdown_as_podman_sends() -> None:
+    assert working_set({"usage": 245_760, "limit": 25_276_063_744}) == (245_760, 25_276_063_744)
+    assert working_set({}) == (None, None)
+
+
+def test_network_totals_sum_interfaces_and_none_without_networks() -> None:
+    networks = {"eth0": {"rx_bytes": 10, "tx_bytes": 1}, "eth1": {"rx_bytes": 5, "tx_bytes": 2}}
+    assert network_totals(networks) == (15, 3)
+    assert network_totals(None) == (None, None)
+    assert network_totals({}) == (None, None)
+
+
+def test_block_io_totals_sum_reads_and_writes_in_either_case() -> None:
+    blkio = {
+        "io_service_bytes_recursive": [
+            {"major": 8, "minor": 0, "op": "Read", "value": 100},
+            {"major": 8, "minor": 16, "op": "read", "value": 20},
+            {"major": 8, "minor": 0, "op": "Write", "value": 7},
+            {"major": 8, "minor": 0, "op": "Total", "value": 127},
+        ]
+    }
+    assert block_io_totals(blkio) == (120, 7)
+    assert block_io_totals({"io_service_bytes_recursive": []}) == (0, 0)
+    assert block_io_totals({"io_service_bytes_recursive": None}) == (None, None)
+
+
+def test_container_stats_memory_percent_against_limit() -> None:
+    payload = {
+        "memory_stats": {"usage": 50, "limit": 200},
+        "pids_stats": {"current": 3},
+    }
+    stats = container_stats(payload, (12.5, 1.0))
+    assert stats.memory_percent == 25.0
+    assert stats.cpu_percent == 12.5
+    assert stats.pids == 3
+    assert stats.net_rx_bytes is None
+
+
+def test_engine_times_with_nanoseconds_and_go_zero_time() -> None:
+    assert parse_engine_time("2026-11-25T12:16:29.245747844Z") == datetime(
+        2026, 11, 25, 12, 16, 29, 245747, timezone.utc
+    )
+    assert parse_engine_time("2026-11-25T13:16:29.5+01:00") == datetime(
+        2026, 11, 25, 12, 16, 29, 500000, timezone.utc
+    )
+    assert parse_engine_time("0001-01-01T00:00:00Z") is None
+    assert parse_engine_time("garbage") is None
+    assert parse_engine_time(None) is None
