@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -20,10 +21,14 @@ from debugtui.sources.sockets import (
     HIDDEN_WARNING,
     SocketsData,
     SocketsSource,
+    _Owners,
     _proc_address,
     _proc_listen_queues,
+    _summarise,
     listen_queues,
+    netlink_sockets,
     read_conntrack,
+    socket_owners,
 )
 
 ME = os.getpid()
@@ -203,6 +208,41 @@ def test_ipv6_listener_backlog_is_read() -> None:
         port = server.getsockname()[1]
         (listener,) = [x for x in collect(port=port).listeners]
     assert (listener.proto, listener.address, listener.backlog) == ("tcp6", "::1", 7)
+
+
+def on_port(sockets: list[Any], port: int) -> set[tuple[Any, ...]]:
+    return {
+        (s.family, s.type, tuple(s.laddr), tuple(s.raddr), s.status, s.pid)
+        for s in sockets
+        if port in (s.laddr.port, s.raddr.port if s.raddr else None)
+    }
+
+
+def test_netlink_reader_sees_what_psutil_sees(loopback: Loopback) -> None:
+    fast, queues = netlink_sockets(socket_owners())
+    assert on_port(fast, loopback.port) == on_port(psutil.net_connections("inet"), loopback.port)
+    assert queues[("127.0.0.1", loopback.port)] == (1, 128)
+    udp = on_port(fast, loopback.udp_port)
+    assert udp == {
+        (socket.AF_INET, socket.SOCK_DGRAM, ("127.0.0.1", loopback.udp_port), (), "NONE", ME)
+    }
+
+
+def test_psutil_fallback_gives_the_same_summary(loopback: Loopback) -> None:
+    """Where netlink is refused, psutil and /proc feed the same summary (backlog unknown)."""
+    fast = collect(port=loopback.port)
+    raw = [
+        s
+        for s in psutil.net_connections("inet")
+        if loopback.port in (s.laddr.port, s.raddr.port if s.raddr else None)
+    ]
+    owners, _ = _Owners().lookup(psutil, {s.pid for s in raw if s.pid})
+    slow = _summarise(raw, owners, _proc_listen_queues(), (), len(raw), 10, 200, 0)
+    assert slow.tcp_states == fast.tcp_states
+    assert slow.remote_hosts == fast.remote_hosts
+    assert slow.processes == fast.processes
+    (listener,) = slow.listeners
+    assert (listener.pid, listener.queue, listener.backlog) == (ME, 1, None)
 
 
 def test_proc_fallback_reads_the_current_accept_queue(loopback: Loopback) -> None:

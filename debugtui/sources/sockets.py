@@ -5,15 +5,18 @@ piling up in CLOSE_WAIT to one database, an accept queue full to its backlog, a 
 table at its limit. This source lists TCP and UDP sockets (IPv4 and IPv6) with their owning
 process, and sums them up by state, by remote host, by local port and by process.
 
-Speed matters on a busy box (8,000 connections must not cost more than twice ``ss``): the
-socket table is read once by ``psutil.net_connections``, owners are looked up once per pid
-(never per connection) and cached across collects by (pid, create_time), and only the
-aggregates plus a bounded sample of connections are kept.
+Speed matters on a busy box (8,000 connections must not cost more than twice ``ss``). The
+socket table is read the way ``ss`` reads it, from the kernel's sock_diag netlink interface
+(binary records, one dump per protocol and family), with owners from one pass over the
+/proc/<pid>/fd links. ``psutil.net_connections`` parses /proc/net/tcp as text and alone
+costs 1.5-2.5 times ``ss`` at that size, so it is only the fallback where netlink is refused.
+Process names and users are looked up once per pid (never per connection) and cached across
+collects by (pid, create_time); only the aggregates and a bounded sample of connections are
+kept.
 
-Listen queues come from the kernel's sock_diag netlink interface, as ``ss`` gets them:
-``/proc/net/tcp`` shows a listener's current accept queue but not its maximum backlog. Where
-netlink is refused, the current queue is read from ``/proc/net/tcp{,6}`` and the backlog is
-left unknown.
+Listen queues come with the netlink records (for a listener, the accept queue and the
+maximum backlog); ``/proc/net/tcp`` has the current queue but not the backlog, so on the
+fallback path the backlog is left unknown, with a warning.
 """
 
 from __future__ import annotations
@@ -25,10 +28,10 @@ import socket
 import struct
 import sys
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from debugtui.config import Config
 from debugtui.sources.base import Source, SourceError, Table
@@ -251,13 +254,7 @@ class SocketsSource(Source):
         ports = _ports(params.get("port"), self.config.sockets.ports)
         top = int(params.get("top", TOP))
         limit = int(params.get("limit", CONNECTIONS_KEPT))
-        try:
-            raw = psutil.net_connections(kind="inet")
-        except psutil.AccessDenied:
-            raise SourceError(
-                "listing sockets was refused by the operating system", "run as root"
-            ) from None
-        warnings: list[str] = []
+        raw, queues, warnings = read_sockets(psutil)
         wanted = set(ports)
         sockets = [
             s
@@ -265,9 +262,6 @@ class SocketsSource(Source):
             if not wanted or s.laddr.port in wanted or (s.raddr and s.raddr.port in wanted)
         ]
         owners, denied = self._owners.lookup(psutil, {s.pid for s in sockets if s.pid})
-        queues, queue_note = listen_queues()
-        if queue_note:
-            warnings.append(queue_note)
         root = os.geteuid() == 0 if hasattr(os, "geteuid") else True
         hidden = sum(
             1
@@ -489,6 +483,76 @@ def read_conntrack(base: Path = _CONNTRACK) -> Conntrack | None:
     return Conntrack(count, most)
 
 
+class Address(NamedTuple):
+    ip: str
+    port: int
+
+
+class RawSocket(NamedTuple):
+    """One socket as read, the shape of psutil's ``sconn`` so either reader can feed
+    :func:`_summarise`; ``raddr`` is ``()`` when there is no remote end."""
+
+    family: int
+    type: int
+    laddr: Address
+    raddr: Address | tuple[()]
+    status: str
+    pid: int | None
+
+
+Queues = dict[tuple[str, int], tuple[int, int | None]]
+"""(address, port) of a TCP listener -> (current accept queue, max backlog or None)."""
+
+
+def read_sockets(psutil: Any) -> tuple[list[Any], Queues, list[str]]:
+    """Every TCP and UDP socket, the listen queues, and notes on what could not be read.
+
+    The sock_diag netlink reader is the fast path (binary records from the kernel, as ``ss``
+    reads them: 8,000 sockets parse in a few ms, where psutil's text parsing of
+    /proc/net/tcp costs more than ``ss`` itself). Where netlink is refused (some sandboxes),
+    ``psutil.net_connections`` is used instead, with queues from /proc.
+    """
+    try:
+        raw, queues = netlink_sockets(socket_owners())
+        return raw, queues, []
+    except OSError:
+        pass
+    try:
+        raw = psutil.net_connections(kind="inet")
+    except psutil.AccessDenied:
+        raise SourceError(
+            "listing sockets was refused by the operating system", "run as root"
+        ) from None
+    queues, note = listen_queues()
+    return raw, queues, [note] if note else []
+
+
+def socket_owners(proc: Path = _PROC) -> dict[int, int]:
+    """socket inode -> pid, from the /proc/<pid>/fd links (what ``ss -p`` and psutil do).
+
+    A process whose fd directory cannot be read (another user's, when not root) is skipped:
+    its sockets come out without an owner, and are counted as hidden.
+    """
+    owners: dict[int, int] = {}
+    for entry in os.listdir(proc):
+        if not entry.isdigit():
+            continue
+        fd_dir = f"{proc}/{entry}/fd"
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            continue
+        pid = int(entry)
+        for fd in fds:
+            try:
+                target = os.readlink(f"{fd_dir}/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                owners.setdefault(int(target[8:-1]), pid)
+    return owners
+
+
 # The kernel's sock_diag interface (linux/sock_diag.h, linux/inet_diag.h), what ss uses.
 _NETLINK_SOCK_DIAG = 4
 _SOCK_DIAG_BY_FAMILY = 20
@@ -497,76 +561,139 @@ _NLM_F_DUMP = 0x300
 _NLMSG_ERROR = 2
 _NLMSG_DONE = 3
 _TCP_LISTEN = 10
+_ALL_STATES = 0xFFFFFFFF
 _NLMSG_HEADER = struct.Struct("=IHHII")
-_DIAG_REQUEST = struct.Struct("=BBBxI")
-_DIAG_MSG = struct.Struct("=BBBB")
-_DIAG_QUEUES = struct.Struct("=IIIII")
-_SOCKID_SIZE = 48
+_DIAG_REQUEST = struct.Struct("=BBBxI48x")
+"""inet_diag_req_v2: family, protocol, extensions, pad, states, an empty inet_diag_sockid."""
+_DIAG_MSG = struct.Struct("=BBBB2s2s16s16sI8sIIIII")
+"""inet_diag_msg: family, state, timer, retrans, sockid (sport, dport, src, dst, if,
+cookie), expires, rqueue, wqueue, uid, inode. Ports and addresses are in network order."""
+_TCP_STATES = {
+    1: "ESTABLISHED",
+    2: "SYN_SENT",
+    3: "SYN_RECV",
+    4: "FIN_WAIT1",
+    5: "FIN_WAIT2",
+    6: "TIME_WAIT",
+    7: "CLOSE",
+    8: "CLOSE_WAIT",
+    9: "LAST_ACK",
+    10: "LISTEN",
+    11: "CLOSING",
+    12: "SYN_RECV",  # TCP_NEW_SYN_RECV: a request socket, shown as ss and /proc show it
+}
 
 
-def listen_queues() -> tuple[dict[tuple[str, int], tuple[int, int | None]], str | None]:
+def netlink_sockets(owners: Mapping[int, int]) -> tuple[list[RawSocket], Queues]:
+    """Every TCP and UDP socket (IPv4 and IPv6) from sock_diag, owners from ``owners``.
+
+    Listen queues ride along: for a listener the kernel reports the accept queue as
+    rqueue and the backlog as wqueue. Raises OSError where netlink is refused.
+    """
+    out: list[RawSocket] = []
+    queues: Queues = {}
+    ips: dict[bytes, str] = {}
+    stream, dgram = socket.SOCK_STREAM, socket.SOCK_DGRAM
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, _NETLINK_SOCK_DIAG) as sock:
+        sock.settimeout(2.0)
+        dumps = (
+            (socket.AF_INET, socket.IPPROTO_TCP),
+            (socket.AF_INET6, socket.IPPROTO_TCP),
+            (socket.AF_INET, socket.IPPROTO_UDP),
+            (socket.AF_INET6, socket.IPPROTO_UDP),
+        )
+        for seq, (family, protocol) in enumerate(dumps, start=1):
+            tcp = protocol == socket.IPPROTO_TCP
+            size = 4 if family == socket.AF_INET else 16
+            for record in _dump(sock, seq, family, protocol, _ALL_STATES):
+                state, sport, dport, src, dst, rqueue, wqueue, inode = record
+                local = ips.get(src[:size]) or ips.setdefault(
+                    src[:size], socket.inet_ntop(family, src[:size])
+                )
+                port = int.from_bytes(dport, "big")
+                remote: Address | tuple[()] = ()
+                if port:
+                    remote = Address(
+                        ips.get(dst[:size])
+                        or ips.setdefault(dst[:size], socket.inet_ntop(family, dst[:size])),
+                        port,
+                    )
+                out.append(
+                    RawSocket(
+                        family,
+                        stream if tcp else dgram,
+                        Address(local, int.from_bytes(sport, "big")),
+                        remote,
+                        _TCP_STATES.get(state, "UNKNOWN") if tcp else "NONE",
+                        owners.get(inode) if inode else None,
+                    )
+                )
+                if tcp and state == _TCP_LISTEN:
+                    key = (local, out[-1].laddr.port)
+                    have = queues.get(key, (0, 0))
+                    queues[key] = (rqueue + have[0], wqueue + (have[1] or 0))
+    return out, queues
+
+
+def listen_queues() -> tuple[Queues, str | None]:
     """(address, port) -> (current accept queue, max backlog) of every TCP listener.
 
     From netlink when the kernel allows it; else the current queue from /proc and no
     backlog, with a note saying so. REUSEPORT listeners sharing an address are summed.
     """
     try:
-        return _netlink_listen_queues(), None
+        found: Queues = {}
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, _NETLINK_SOCK_DIAG) as sock:
+            sock.settimeout(2.0)
+            for seq, family in enumerate((socket.AF_INET, socket.AF_INET6), start=1):
+                size = 4 if family == socket.AF_INET else 16
+                listening = 1 << _TCP_LISTEN
+                for record in _dump(sock, seq, family, socket.IPPROTO_TCP, listening):
+                    _, sport, _, src, _, queue, backlog, _ = record
+                    key = (socket.inet_ntop(family, src[:size]), int.from_bytes(sport, "big"))
+                    have = found.get(key, (0, 0))
+                    found[key] = (queue + have[0], backlog + (have[1] or 0))
+        return found, None
     except OSError as exc:
         note = f"listen backlogs unknown (sock_diag netlink refused: {exc.strerror or exc})"
     return _proc_listen_queues(), note
 
 
-def _netlink_listen_queues() -> dict[tuple[str, int], tuple[int, int | None]]:
-    found: dict[tuple[str, int], tuple[int, int | None]] = {}
-    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, _NETLINK_SOCK_DIAG) as sock:
-        sock.settimeout(2.0)
-        for seq, family in enumerate((socket.AF_INET, socket.AF_INET6), start=1):
-            body = _DIAG_REQUEST.pack(family, socket.IPPROTO_TCP, 0, 1 << _TCP_LISTEN)
-            body += bytes(_SOCKID_SIZE)
-            header = _NLMSG_HEADER.pack(
-                _NLMSG_HEADER.size + len(body),
-                _SOCK_DIAG_BY_FAMILY,
-                _NLM_F_REQUEST | _NLM_F_DUMP,
-                seq,
-                0,
-            )
-            sock.send(header + body)
-            for address, port, queue, backlog in _read_dump(sock):
-                have = found.get((address, port))
-                if have is not None:
-                    queue, backlog = queue + have[0], backlog + (have[1] or 0)
-                found[(address, port)] = (queue, backlog)
-    return found
-
-
-def _read_dump(sock: socket.socket) -> Iterable[tuple[str, int, int, int]]:
-    """Listeners from one sock_diag dump: (address, port, rqueue, wqueue) until NLMSG_DONE.
-
-    For a listener the kernel puts the accept queue in rqueue and the backlog in wqueue.
-    """
+def _dump(
+    sock: socket.socket, seq: int, family: int, protocol: int, states: int
+) -> Iterator[tuple[int, bytes, bytes, bytes, bytes, int, int, int]]:
+    """One sock_diag dump: (state, sport, dport, src, dst, rqueue, wqueue, inode) records."""
+    body = _DIAG_REQUEST.pack(family, protocol, 0, states)
+    flags = _NLM_F_REQUEST | _NLM_F_DUMP
+    sock.send(
+        _NLMSG_HEADER.pack(_NLMSG_HEADER.size + len(body), _SOCK_DIAG_BY_FAMILY, flags, seq, 0)
+        + body
+    )
+    header, message = _NLMSG_HEADER, _DIAG_MSG
     while True:
-        data = sock.recv(1 << 16)
+        data = sock.recv(1 << 17)
         offset = 0
-        while offset + _NLMSG_HEADER.size <= len(data):
-            length, kind, _, _, _ = _NLMSG_HEADER.unpack_from(data, offset)
-            if length < _NLMSG_HEADER.size:
-                return
-            body = offset + _NLMSG_HEADER.size
-            if kind == _NLMSG_DONE:
+        while offset + header.size <= len(data):
+            length, kind, _, _, _ = header.unpack_from(data, offset)
+            if length < header.size or kind == _NLMSG_DONE:
                 return
             if kind == _NLMSG_ERROR:
-                (code,) = struct.unpack_from("=i", data, body)
+                (code,) = struct.unpack_from("=i", data, offset + header.size)
                 if code:
                     raise OSError(-code, os.strerror(-code))
             elif kind == _SOCK_DIAG_BY_FAMILY:
-                family = _DIAG_MSG.unpack_from(data, body)[0]
-                sockid = body + _DIAG_MSG.size
-                (port,) = struct.unpack_from(">H", data, sockid)
-                size = 4 if family == socket.AF_INET else 16
-                raw = data[sockid + 4 : sockid + 4 + size]
-                _, rqueue, wqueue, _, _ = _DIAG_QUEUES.unpack_from(data, sockid + _SOCKID_SIZE)
-                yield socket.inet_ntop(family, raw), port, rqueue, wqueue
+                fields = message.unpack_from(data, offset + header.size)
+                # state, sport, dport, src, dst, rqueue, wqueue, inode
+                yield (
+                    fields[1],
+                    fields[4],
+                    fields[5],
+                    fields[6],
+                    fields[7],
+                    fields[11],
+                    fields[12],
+                    fields[14],
+                )
             offset += (length + 3) & ~3
 
 
