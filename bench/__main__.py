@@ -18,6 +18,9 @@ from bench.harness import Result, compile_bytecode, format_table
 GROUPS = {
     "startup": ("B1",),
     "logs": ("B2", "B2L", "B3"),
+    "sockets": ("B5",),
+    "queries": ("B6",),
+    "notebook": ("B7", "B7X", "B7N"),
 }
 
 
