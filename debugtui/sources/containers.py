@@ -250,12 +250,7 @@ class ContainersSource(Source):
     # -- collect ------------------------------------------------------------------------
 
     def _collect(self, params: dict[str, Any]) -> tuple[ContainersData, list[str]]:
-        since_text = str(params.get("since") or DEFAULT_SINCE)
-        try:
-            since = parse_when(since_text)
-        except TimeParseError as exc:
-            hint = "give since as a duration (1h, 30m) or an ISO time"
-            raise SourceError(str(exc), hint) from exc
+        since = window_start(params.get("since") or DEFAULT_SINCE)
         name_filter = str(params.get("name") or "")
         return self._guarded(lambda host: self._collect_from(host, since, name_filter))
 
@@ -561,13 +556,7 @@ class ContainersSource(Source):
         """
         from docker.errors import NotFound
 
-        when: datetime | None
-        try:
-            when = parse_when(since) if isinstance(since, str) else since
-        except TimeParseError as exc:
-            raise SourceError(
-                str(exc), "give since as a duration (1h, 30m) or an ISO time"
-            ) from exc
+        when = None if since is None else window_start(since)
 
         def fetch(host: str) -> Any:
             api = self._connect(host).api
@@ -583,6 +572,16 @@ class ContainersSource(Source):
         raw = self._guarded(fetch)
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
         return text.splitlines()
+
+
+def window_start(since: str | datetime) -> datetime:
+    """A ``since`` given as a datetime, a duration ago or an ISO time; SourceError if bad."""
+    if isinstance(since, datetime):
+        return since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+    try:
+        return parse_when(str(since))
+    except TimeParseError as exc:
+        raise SourceError(str(exc), "give since as a duration (1h, 30m) or an ISO time") from exc
 
 
 def explain(exc: BaseException, host: str, timeout_s: float) -> SourceError | None:
