@@ -18,6 +18,7 @@ from bench.harness import Result, compile_bytecode, format_table
 GROUPS = {
     "startup": ("B1",),
     "logs": ("B2", "B2L", "B3"),
+    "containers": ("B4", "B4F"),
     "sockets": ("B5",),
     "queries": ("B6",),
     "notebook": ("B7", "B7X", "B7N"),
