@@ -181,6 +181,7 @@ def read_events(api: Any, since: datetime, *, timeout_s: float, silence_s: float
 class _Seen:
     """What the previous collect saw of one container, to find changes no event told us."""
 
+    at: datetime
     name: str
     restart_count: int | None
     exit_code: int | None
@@ -199,7 +200,6 @@ class EventHistory:
         self.read_from: datetime | None = None
         """The earliest ``since`` ever read: a wider window must read from the engine again."""
         self._seen: dict[str, _Seen] = {}
-        self._seen_at: datetime | None = None
 
     def add_raw(self, raw_events: Iterable[Mapping[str, Any]]) -> None:
         for raw in raw_events:
@@ -251,27 +251,29 @@ class EventHistory:
         self,
         now: datetime,
         states: Iterable[tuple[str, str, int | None, int | None, datetime | None, str | None]],
+        *,
+        everything: bool = True,
     ) -> None:
-        """Synthesize events for changes since the previous collect that no event reported.
+        """Synthesize events for changes since the previous look that no event reported.
 
         ``states``: (short id, name, restart count, exit code, finished at, health) of each
-        container now.
+        container now. ``everything`` says the states cover every container, so one missing
+        is gone; a filtered collect passes False and the others keep their last look.
         """
-        previous_at = self._seen_at
-        seen: dict[str, _Seen] = {}
+        seen: dict[str, _Seen] = {} if everything else dict(self._seen)
         for container_id, name, restarts, exit_code, finished_at, health in states:
-            seen[container_id] = _Seen(name, restarts, exit_code, finished_at, health)
+            current = _Seen(now, name, restarts, exit_code, finished_at, health)
+            seen[container_id] = current
             before = self._seen.get(container_id)
-            if before is None or previous_at is None:
+            if before is None:
                 continue
-            for action, detail, code in _changes(before, seen[container_id]):
-                if not self._reported(container_id, action, previous_at):
+            for action, detail, code in _changes(before, current):
+                if not self._reported(container_id, action, before.at):
                     event = ContainerEvent(
                         now, container_id, name, action, detail, exit_code=code, synthesized=True
                     )
                     self._add((time.time_ns(), container_id, action, detail), event)
         self._seen = seen
-        self._seen_at = now
 
 
 def _changes(before: _Seen, now: _Seen) -> list[tuple[str, str, int | None]]:

@@ -291,7 +291,11 @@ class ContainersSource(Source):
             events_warning = events_read.result()
         if events_warning is not None:
             warnings.append(events_warning)
-        self._samples = {r.full_id: r.sample for r in reads if r.sample is not None}
+        samples = {r.full_id: r.sample for r in reads if r.sample is not None}
+        if name_filter:
+            self._samples.update(samples)  # the containers left out keep their last sample
+        else:
+            self._samples = samples
         containers = tuple(
             sorted(
                 (self._info(r, previous.get(r.full_id)) for r in reads),
@@ -311,6 +315,7 @@ class ContainersSource(Source):
                 )
                 for c in containers
             ),
+            everything=not name_filter,
         )
         events = tuple(
             e for e in self._history.window(since) if not name_filter or name_filter in e.container
