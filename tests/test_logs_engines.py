@@ -1,0 +1,201 @@
+"""The two engines give the same answers: ripgrep and pure Python, whole and split files."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_logs_data import VENV_RG, big_log, entries, rg_lines, write_log
+
+from debugtui.sources import logsearch_rg
+from debugtui.sources.logpattern import (
+    PatternError,
+    compile_pattern,
+    python_only_reason,
+    required_literal,
+    validate_pattern,
+)
+from debugtui.sources.logresults import LogQuery, LogSearchResult
+from debugtui.sources.logsearch import run_search
+
+PATTERNS = [
+    "timeout",
+    r"status=50\d",
+    r"^2026-11-24T00:0[0-3]",
+    r"took=\d{3}ms$",
+    r"[a-f]{4}[0-9]{4}",
+    r"(?i)VALUEERROR|login",
+    r"\bapi\[[1-3]\d\d\]",
+    r"^\s+File",
+    "",
+]
+
+
+def _run(path: Path, pattern: str, **options: object) -> LogSearchResult:
+    query = LogQuery(pattern, paths=(str(path),), max_matches=None, **options)  # type: ignore[arg-type]
+    return run_search(query)
+
+
+def _seen(result: LogSearchResult) -> list[tuple[int | None, str]]:
+    return [(m.line, m.text) for m in result.matches]
+
+
+@pytest.fixture(scope="module")
+def app_log() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="debugtui-engines-"))
+    path = folder / "app.log"
+    write_log(path, entries(3000, seed=7))
+    return path
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_rg_and_python_find_the_same_matches_times_and_histogram(
+    app_log: Path, pattern: str
+) -> None:
+    by_rg = _run(app_log, pattern, engine="rg")
+    by_python = _run(app_log, pattern, engine="python")
+    assert by_rg.engine == "rg" and by_python.engine == "python"
+    assert _seen(by_rg) == _seen(by_python) == rg_lines(pattern, app_log)
+    assert [m.time for m in by_rg.matches] == [m.time for m in by_python.matches]
+    assert [m.entry for m in by_rg.matches] == [m.entry for m in by_python.matches]
+    assert by_rg.histogram == by_python.histogram
+    assert by_rg.total == by_python.total == len(by_rg.matches)
+
+
+@pytest.mark.parametrize("pattern", ["timeout", r"[a-f]{4}[0-9]{4}", r"status=500"])
+def test_a_split_file_gives_the_same_matches_and_line_numbers(app_log: Path, pattern: str) -> None:
+    whole = _run(app_log, pattern, engine="rg", parallel="never")
+    split = _run(app_log, pattern, engine="rg", parallel="always")
+    assert _seen(split) == _seen(whole) == rg_lines(pattern, app_log)
+    counted = run_search(
+        LogQuery(pattern, paths=(str(app_log),), count_only=True, parallel="always")
+    )
+    assert counted.total == whole.total
+
+
+def test_split_search_past_the_cap_still_counts_every_match(app_log: Path) -> None:
+    capped = run_search(
+        LogQuery("INFO", paths=(str(app_log),), max_matches=5, parallel="always", engine="rg")
+    )
+    assert len(capped.matches) == 5
+    assert capped.total == len(rg_lines("INFO", app_log))
+    assert [m.line for m in capped.matches] == [n for n, _ in rg_lines("INFO", app_log)[:5]]
+
+
+def test_a_big_file_without_a_literal_is_split_across_cores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(logsearch_rg, "PARALLEL_MIN_BYTES", 1024)
+    literal = compile_pattern("timeout")
+    bare = compile_pattern(r"[a-f]{4}[0-9]{4}")
+    assert logsearch_rg.parallel_parts(10_000, literal, "auto") == 1
+    assert logsearch_rg.parallel_parts(10_000, bare, "auto") in (1, *range(2, 1024))
+    assert logsearch_rg.parallel_parts(10_000, bare, "never") == 1
+    assert logsearch_rg.parallel_parts(10_000, literal, "always") >= 2
+    path = tmp_path / "big.log"
+    big_log(path, 400_000)
+    found = _run(path, r"[a-f]{4}[0-9]{4}", engine="rg")
+    assert _seen(found) == rg_lines(r"[a-f]{4}[0-9]{4}", path)
+
+
+def test_split_points_fall_on_line_starts(app_log: Path) -> None:
+    import os
+
+    fd = os.open(app_log, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        cuts = logsearch_rg.split_points(fd, 0, size, 4)
+        data = app_log.read_bytes()
+        assert cuts[0] == 0 and cuts[-1] == size and cuts == sorted(set(cuts))
+        assert all(data[cut - 1 : cut] == b"\n" for cut in cuts[1:-1])
+    finally:
+        os.close(fd)
+
+
+_WORDS = st.sampled_from(
+    ["ERROR", "error", "INFO", "timeout", "db", "ÉCHEC", "naïve", "42", "500", "a-b", "x_y",
+     "GET /api", "=", " ", "  ", "\t", "é", "ß", "ok.", "(1)", "[x]", "foo123bar"]
+)  # fmt: skip
+_LINES = st.lists(st.lists(_WORDS, max_size=8).map("".join), min_size=1, max_size=40)
+_PIECES = st.sampled_from(
+    ["a", "E", "error", "timeout", r"\d", r"\d+", r"\w+", r"\s", ".", ".*", "^", "$", "[a-f]",
+     "[^ ]", "(", ")", "|", "?", "+", "{2}", r"\b", "é", "ÉCHEC", "[0-9]{2,3}", "x_y", r"\."]
+)  # fmt: skip
+_PATTERNS = st.lists(_PIECES, min_size=1, max_size=6).map("".join)
+
+
+@given(lines=_LINES, pattern=_PATTERNS, ignore_case=st.booleans())
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_engines_agree_on_random_lines_and_patterns(
+    lines: list[str], pattern: str, ignore_case: bool
+) -> None:
+    if validate_pattern(pattern) is not None or python_only_reason(pattern):
+        return  # not a pattern both engines run: covered by the fallback tests
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "random.log"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        by_rg = _run(path, pattern, engine="rg", ignore_case=ignore_case)
+        by_python = _run(path, pattern, engine="python", ignore_case=ignore_case)
+        if by_rg.engine == "python":
+            return  # rg rejected the pattern at run time and Python ran it: nothing to compare
+        assert _seen(by_rg) == _seen(by_python)
+
+
+def test_invalid_patterns_are_explained() -> None:
+    message = validate_pattern("a(b")
+    assert message is not None and "missing )" in message and "position 1" in message
+    assert validate_pattern("timeout|error") is None
+    with pytest.raises(PatternError) as raised:
+        compile_pattern("*oops")
+    assert "nothing to repeat" in raised.value.message
+    assert "backslash" in (raised.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("error(?= in)", "look-ahead"),
+        (r"(?<!no )error", "look-behind"),
+        (r"(\w+) \1", "backreference"),
+        (r"\<error", "word boundaries"),
+        ("[[:alpha:]]+", "inside a character class"),
+        ("[a-z&&[^x]]", "inside a character class"),
+        ("(?x) err or", "verbose"),
+        (r"x\B", "empty line"),
+    ],
+)
+def test_patterns_ripgrep_reads_differently_go_to_python(pattern: str, reason: str) -> None:
+    found = python_only_reason(pattern)
+    assert found is not None and reason in found
+
+
+def test_look_around_searches_with_python_and_says_so(app_log: Path) -> None:
+    result = _run(app_log, r"status=500(?= took=\d{3}ms)")
+    assert result.engine == "python"
+    assert any("look-ahead" in note for note in result.notes)
+    expected = [(n, t) for n, t in rg_lines("status=500 took=[0-9]{3}ms", app_log)]
+    assert _seen(result) == expected
+
+
+def test_a_pattern_rg_rejects_at_run_time_falls_back_to_python(app_log: Path) -> None:
+    # Python reads {,2} as "0 to 2"; rg refuses it: the search must not fail
+    result = _run(app_log, r"took=9{,2}0ms")
+    assert result.engine == "python"
+    assert any("ripgrep cannot run this pattern" in note for note in result.notes)
+    assert result.total == len(_seen(_run(app_log, r"took=(90|990|0)ms", engine="python")))
+
+
+def test_required_literals_decide_literal_led_patterns() -> None:
+    assert required_literal("ERROR .*timeout") == "timeout"
+    assert required_literal(r"\w+Exception") == "Exception"
+    assert required_literal(r"[a-f]{4}[0-9]{4}") == ""
+    assert compile_pattern(r"(?i)\b(error|fatal|panic)\b").literal_led
+    assert not compile_pattern(r"\d{3}ms$").literal_led
+
+
+def test_the_venv_ripgrep_is_found() -> None:
+    assert VENV_RG.exists()
+    assert logsearch_rg.find_rg() == str(VENV_RG)
