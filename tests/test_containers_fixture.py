@@ -46,3 +46,9 @@ def test_service_stops_and_starts_again(podman_engine: PodmanEngine) -> None:
     assert ping(podman_engine.socket_path)
     running = podman_engine.inspect(podman_engine.names.running)["State"]["Status"]
     assert running == "running"
+
+
+def test_container_locks_are_files_in_the_fixture_directory(podman_engine: PodmanEngine) -> None:
+    """Not the machine-wide /libpod_lock shared memory, which a fresh podman would reset."""
+    locks = podman_engine.root / "tmp" / "locks"
+    assert locks.is_dir() and any(locks.iterdir())
