@@ -151,6 +151,25 @@ def probe(fd: int, offset: int, end: int, parser: TimeParser) -> tuple[int, date
     return None
 
 
+def last_timestamped(fd: int, size: int, parser: TimeParser) -> tuple[int, datetime] | None:
+    """The last line of the file with a timestamp (within its last :data:`CHUNK` bytes)."""
+    low = max(0, size - CHUNK)
+    data = os.pread(fd, size - low, low)
+    lines = data.split(b"\n")
+    end = size
+    if lines and lines[-1] == b"":
+        lines.pop()
+        end -= 1
+    for index in range(len(lines) - 1, -1 if low == 0 else 0, -1):
+        line = lines[index]
+        start = end - len(line)
+        when = parser(line)
+        if when is not None:
+            return start, when
+        end = start - 1
+    return None
+
+
 @dataclass(frozen=True)
 class WindowPlan:
     """The byte range of a file to search for a window, and whether it can be trusted."""
@@ -181,6 +200,9 @@ def plan_window(
 
     for i in range(SAMPLES):
         at(size * i // SAMPLES)
+    last = last_timestamped(fd, size, parser)
+    if last is not None:
+        seen[size] = last  # a late block of old lines (files appended) shows up here
     drop = _first_drop(seen, slack)
     if drop is not None:
         return _whole(size, drop, len(seen))
