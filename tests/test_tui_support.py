@@ -6,16 +6,20 @@ Tests build the real app with ``make_app`` on a real SQLite notebook in ``tmp_pa
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input
 from textual.worker import WorkerState
 
+from debugtui.config import Config
 from debugtui.notebook.model import EntryKind, Investigation, Phase, Severity
 from debugtui.notebook.store import NotebookStore
+from debugtui.sources.base import Snapshot, Source, Table
 from debugtui.tui.app import DebugApp, make_app
 
 NOW = datetime(2026, 1, 31, 14, 42, 0, tzinfo=timezone.utc)
@@ -32,8 +36,32 @@ def open_store(tmp_path: Path) -> NotebookStore:
     return NotebookStore(tmp_path / "notebook.db")
 
 
+class _NoData:
+    def to_dict(self) -> dict[str, object]:
+        return {}
+
+    def tables(self) -> dict[str, Table]:
+        return {}
+
+
+class QuietSource(Source):
+    """Stands in for every evidence source in the notebook tests: the live host's sockets
+    and load would make these screenshots differ run to run. The panel tests use the real
+    sources (and real engines)."""
+
+    def __init__(self, name: str, config: Config) -> None:
+        super().__init__(config)
+        self.name = name  # type: ignore[misc]
+
+    def collect(self, params: Mapping[str, Any] | None = None) -> Snapshot:
+        return Snapshot(source=self.name, ok=True, collected_at=NOW, duration_s=0.0, data=_NoData())
+
+    def _collect(self, params: dict[str, Any]) -> tuple[_NoData, list[str]]:
+        return _NoData(), []
+
+
 def app_on(store: NotebookStore, open_id: str | None = None) -> DebugApp:
-    return make_app(store, open_id=open_id, clock=frozen_clock)
+    return make_app(store, open_id=open_id, clock=frozen_clock, sources=QuietSource)
 
 
 def pin_investigation(

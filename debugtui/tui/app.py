@@ -18,6 +18,8 @@ from textual.screen import Screen
 from debugtui.config import Config
 from debugtui.notebook.model import utcnow
 from debugtui.notebook.store import NotebookStore
+from debugtui.sources.base import Source
+from debugtui.sources.registry import make_source
 from debugtui.textsafe import one_line
 from debugtui.tui.messages import StoreFailed
 from debugtui.tui.screens.investigation import InvestigationScreen
@@ -66,12 +68,19 @@ def make_app(
     open_id: str | None = None,
     config: Config | None = None,
     clock: Callable[[], datetime] | None = None,
+    sources: Callable[[str, Config], Source] | None = None,
 ) -> DebugApp:
     """The app on ``store``, opening ``open_id`` (an id or unique prefix) if given.
 
-    ``clock`` returns now as an aware UTC datetime; tests freeze it.
+    ``clock`` returns now as an aware UTC datetime; tests freeze it. ``sources`` builds the
+    source behind each evidence panel (default: the registry).
     """
-    session = Session(queue=StoreQueue(store), config=config or Config(), clock=clock or utcnow)
+    session = Session(
+        queue=StoreQueue(store),
+        config=config or Config(),
+        clock=clock or utcnow,
+        sources=sources or make_source,
+    )
     return DebugApp(session, open_id)
 
 

@@ -8,6 +8,8 @@ from datetime import datetime
 
 from debugtui.config import Config
 from debugtui.notebook.store import NotebookStore
+from debugtui.sources.base import Source
+from debugtui.sources.registry import make_source
 from debugtui.tui.store_queue import StoreQueue
 
 
@@ -21,6 +23,8 @@ class Session:
     """The loaded configuration (the evidence panels read their sections)."""
     clock: Callable[[], datetime]
     """Now, as an aware UTC datetime; tests pass a frozen one so screens are reproducible."""
+    sources: Callable[[str, Config], Source] = make_source
+    """Builds the source behind an evidence panel (called in the panel's worker thread)."""
 
     @property
     def store(self) -> NotebookStore:

@@ -26,6 +26,9 @@ from debugtui.notebook.store import NotebookStore, NotFoundError
 from debugtui.tui.commands import ScreenActions
 from debugtui.tui.keys import help_rows
 from debugtui.tui.messages import StoreFailed
+from debugtui.tui.panels.base import SourcePanel
+from debugtui.tui.panels.sockets import SocketsPanel
+from debugtui.tui.panels.system import SystemPanel
 from debugtui.tui.screens.export_preview import ExportPreviewScreen
 from debugtui.tui.screens.help import HelpScreen
 from debugtui.tui.session import Session
@@ -42,9 +45,13 @@ from debugtui.tui.widgets.investigation_header import InvestigationHeader
 from debugtui.tui.widgets.phase_rail import PhaseRail
 from debugtui.tui.widgets.timeline import Timeline
 
-PANELS: tuple[tuple[str, Callable[[], Widget]], ...] = (("Guide", GuidePanel),)
+PANELS: tuple[tuple[str, Callable[[], Widget]], ...] = (
+    ("Sockets", SocketsPanel),
+    ("System", SystemPanel),
+    ("Guide", GuidePanel),
+)
 """The main area's tabs, in order: (title, widget factory). Each panel widget has an
-``investigation`` reactive, bound to the screen's."""
+``investigation`` reactive, bound to the screen's; digits 1-9 jump to a tab."""
 
 NEEDS_INVESTIGATION = frozenset(
     {"compose", "phase", "status", "export", "star", "cycle_hypothesis"}
@@ -110,6 +117,8 @@ class InvestigationScreen(Screen[None]):
             show=False,
             tooltip="Hypothesis: open → supported → refuted",
         ),
+        Binding("1", "tab(1)", "Tab 1-9", show=False, tooltip="Jump to the evidence tab 1 to 9"),
+        *(Binding(str(n), f"tab({n})", "", show=False) for n in range(2, 10)),
         Binding("question_mark", "help", "Help", tooltip="Every key of this screen"),
         Binding("q", "leave", "Back", tooltip="Back to the list of investigations"),
         Binding(
@@ -190,7 +199,7 @@ class InvestigationScreen(Screen[None]):
         yield PhaseRail().data_bind(InvestigationScreen.investigation)
         with TabbedContent(id="panels"):
             for title, factory in PANELS:
-                with TabPane(title, id=f"panel-{title.lower()}"):
+                with TabPane(title, id=f"tab-{title.lower()}"):
                     yield factory().data_bind(InvestigationScreen.investigation)
         timeline = Timeline(self.session.clock, id="timeline")
         timeline.border_title = "Timeline"
@@ -326,6 +335,29 @@ class InvestigationScreen(Screen[None]):
     def on_investigation_screen_exported(self, message: Exported) -> None:
         self.app.push_screen(ExportPreviewScreen(message.path, message.markdown))
 
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        for panel in self.query(SourcePanel):
+            panel.active = event.pane.id == f"tab-{panel.source_name}"
+
+    def on_source_panel_pin_requested(self, message: SourcePanel.PinRequested) -> None:
+        inv = self.investigation
+        if inv is None:
+            return
+        evidence = message.evidence
+
+        def pin(store: NotebookStore) -> Message:
+            entry = store.add_entry(
+                inv.id,
+                EntryKind.EVIDENCE,
+                evidence.title,
+                data=evidence.to_dict(),
+                happened_at=message.happened_at,
+            )
+            return self.EntryAdded(entry)
+
+        self._submit("pin the evidence", pin)
+        self.notify(f"Pinned: {evidence.title}", markup=False, timeout=3)
+
     def on_composer_draft_changed(self, message: Composer.DraftChanged) -> None:
         self._remember_draft(message.kind, message.values)
 
@@ -441,6 +473,15 @@ class InvestigationScreen(Screen[None]):
             return self.Exported(path, markdown)
 
         self._submit("export the post-mortem", export)
+
+    def action_tab(self, number: int) -> None:
+        tabs = self.query_one("#panels", TabbedContent)
+        panes = list(tabs.query(TabPane))
+        if 0 < number <= len(panes) and panes[number - 1].id:
+            tabs.active = panes[number - 1].id or ""
+            # Jumping to a panel means working in it: its keys (r, /, p) apply from now on.
+            for panel in panes[number - 1].query(SourcePanel):
+                panel.table.focus()
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen("investigation", help_rows(self.app, self)))

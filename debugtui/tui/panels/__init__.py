@@ -1,0 +1,1 @@
+"""Evidence panels: one tab per source, each collecting in a worker and pinning to the notebook."""

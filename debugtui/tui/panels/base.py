@@ -1,0 +1,367 @@
+"""What every evidence panel does, so each source's panel only says what is its own.
+
+A panel owns one source object (kept between refreshes: an open database session, the
+previous container sample) and collects in a thread worker that posts the snapshot back; the
+worker never touches widgets. The panel shows a loading indicator on the first load, then a
+status line with the data's age; ``r`` refreshes, auto-refresh runs only while the panel's
+tab is visible and can be paused. A failed source shows its error and hint in place and keeps
+the last good rows, marked stale. Tables are :class:`LiveTable`: filter, sort, mark, copy,
+and ``p`` pins rows (or ``P`` the whole view) into the notebook as evidence.
+
+Panels post two messages that bubble to the investigation screen: :class:`SourcePanel.Collected`
+(every snapshot, for the findings and the timeline) and :class:`SourcePanel.PinRequested`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import DataTable, Input, Static
+
+from debugtui.config import Config
+from debugtui.notebook.model import EvidenceData, Investigation
+from debugtui.sources.base import Snapshot, Source, Table, describe, failure
+from debugtui.sources.collect import default_params
+from debugtui.textsafe import one_line
+from debugtui.timewindow import format_duration
+from debugtui.tui.literal import literal
+from debugtui.tui.panels.detail import DetailScreen
+from debugtui.tui.panels.table import LiveTable
+from debugtui.tui.session import Session
+
+PIN_ROW_LIMIT = 1000
+"""Rows frozen into one evidence entry; the export caps what it prints further."""
+
+
+class SourcePanel(Vertical, can_focus=False):
+    """Base of the evidence panels; subclasses set the class attributes below."""
+
+    source_name: ClassVar[str]
+    """The registry name of the source this panel shows."""
+    views: ClassVar[Sequence[tuple[str, Sequence[str]]]] = ()
+    """The snapshot's tables this panel shows, in order, each with its key columns."""
+    refresh_seconds: ClassVar[float | None] = None
+    """Auto-refresh period while visible; None for sources that change only on demand."""
+
+    DEFAULT_CSS = """
+    SourcePanel {
+        height: 1fr;
+        #panel-status { height: 1; color: $text-muted; padding: 0 1; }
+        #panel-error { height: auto; max-height: 4; color: $error; padding: 0 1; display: none; }
+        #panel-error.-shown { display: block; }
+        #panel-filter { display: none; height: 1; border: none; padding: 0 1; }
+        #panel-filter.-shown { display: block; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "refresh_panel", "Refresh", tooltip="Collect this source again now"),
+        Binding("t", "next_view", "Next table", tooltip="Show this panel's next table"),
+        Binding("slash", "filter", "Filter", tooltip="Keep rows containing some text"),
+        Binding("s", "sort", "Sort", tooltip="Sort by the cursor's column (again: reverse)"),
+        Binding("x", "mark", "Mark", show=False, tooltip="Mark the row for pin or copy"),
+        Binding("p", "pin", "Pin", tooltip="Pin the marked rows (or the cursor's) as evidence"),
+        Binding("P", "pin_view", "Pin view", show=False, tooltip="Pin the whole table"),
+        Binding("y", "copy", "Copy", show=False, tooltip="Copy the marked rows as TSV"),
+        Binding("full_stop", "pause", "Pause", show=False, tooltip="Pause or resume auto-refresh"),
+    ]
+
+    investigation: reactive[Investigation | None] = reactive(None)
+    """The investigation open on the screen (panels read its impact start, for one)."""
+
+    class Collected(Message):
+        """A snapshot arrived (ok or not); the screen feeds findings and the timeline."""
+
+        def __init__(self, panel: SourcePanel, snapshot: Snapshot) -> None:
+            super().__init__()
+            self.panel = panel
+            self.snapshot = snapshot
+
+    class PinRequested(Message):
+        """Freeze these rows into the notebook as an evidence entry."""
+
+        def __init__(self, evidence: EvidenceData, happened_at: datetime) -> None:
+            super().__init__()
+            self.evidence = evidence
+            self.happened_at = happened_at
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id or f"panel-{self.source_name}")
+        self.snapshot: Snapshot | None = None
+        """The last snapshot that succeeded (its rows stay shown when a refresh fails)."""
+        self.last_error: Snapshot | None = None
+        self.active = False
+        """True while this panel's tab is the visible one."""
+        self.paused = False
+        self.view_index = 0
+        self._source: Source | None = None
+        self._collecting = False
+        self._lock = threading.Lock()
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="panel-status")
+        yield Static(id="panel-error")
+        yield from self.compose_controls()
+        yield LiveTable(key_columns=self._key_columns(0), id="panel-table")
+        yield Input(placeholder="filter rows (enter keeps, escape clears)", id="panel-filter")
+
+    def compose_controls(self) -> ComposeResult:
+        """Widgets between the status line and the table (a pattern input, say)."""
+        yield from ()
+
+    @property
+    def table(self) -> LiveTable:
+        return self.query_one("#panel-table", LiveTable)
+
+    def on_mount(self) -> None:
+        self.loading = True
+        self.collect()
+        if self.refresh_seconds:
+            self.set_interval(self.refresh_seconds, self._auto_refresh)
+        self.set_interval(1.0, self._tick)
+
+    def on_unmount(self) -> None:
+        source, self._source = self._source, None
+        if source is not None:  # closing a session may wait on the network: not here
+            threading.Thread(target=source.close, daemon=True).start()
+
+    # -- collecting ------------------------------------------------------------------------
+
+    def params(self) -> dict[str, Any]:
+        """What to ask the source; panels with inputs override."""
+        return default_params(self.source_name, self.app_config)
+
+    @property
+    def session(self) -> Session:
+        return self.screen.session  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def app_config(self) -> Config:
+        return self.session.config
+
+    def collect(self, params: dict[str, Any] | None = None) -> None:
+        """Start a collection unless one is running (a slow source is never stacked)."""
+        if self._collecting:
+            return
+        self._collecting = True
+        self._show_status()
+        asked = params if params is not None else self.params()
+        self._collect_in_thread(asked, self.session.sources, self.app_config)
+
+    @work(thread=True, exit_on_error=False, group="panels")
+    def _collect_in_thread(
+        self,
+        params: dict[str, Any],
+        factory: Callable[[str, Config], Source],
+        config: Config,
+    ) -> None:
+        with self._lock:
+            try:
+                if self._source is None:
+                    self._source = factory(self.source_name, config)
+            except Exception as exc:  # a source that cannot load is shown like any failure
+                hint = "reinstall debugtui: a module or dependency of this source is broken"
+                snapshot = failure(self.source_name, params, describe(exc), hint)
+            else:
+                snapshot = self._source.collect(params)
+        self.post_message(self.Collected(self, snapshot))
+
+    def on_source_panel_collected(self, message: Collected) -> None:
+        if message.panel is not self:
+            return
+        self._collecting = False
+        self.loading = False
+        snap = message.snapshot
+        error = self.query_one("#panel-error", Static)
+        if snap.ok:
+            self.snapshot, self.last_error = snap, None
+            error.remove_class("-shown")
+            self.show_snapshot(snap)
+        else:
+            self.last_error = snap
+            text = literal(f"✖ {snap.error or 'failed'}")
+            if snap.hint:
+                text.append(literal(f"\nhint: {snap.hint}", style="italic"))
+            error.update(text)
+            error.add_class("-shown")
+        self._show_status()
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        """Put the current view's table on screen; panels with extras extend this."""
+        table = self.current_table()
+        if table is not None:
+            self.table.show(table)
+
+    def current_table(self) -> Table | None:
+        if self.snapshot is None or not self.views:
+            return None
+        name = self.views[self.view_index % len(self.views)][0]
+        return self.snapshot.tables().get(name)
+
+    def _key_columns(self, index: int) -> Sequence[str]:
+        return self.views[index % len(self.views)][1] if self.views else ()
+
+    def _auto_refresh(self) -> None:
+        if self.active and not self.paused:
+            self.collect()
+
+    # -- status line -----------------------------------------------------------------------
+
+    def status_text(self) -> str:
+        parts = []
+        if self.views and self.snapshot is not None:
+            table = self.current_table()
+            name = (table.title if table else "") or self.views[self.view_index % len(self.views)][
+                0
+            ]
+            parts.append(name)
+        shown = self.snapshot or self.last_error
+        if self._collecting:
+            parts.append("collecting…")
+        if shown is not None:
+            age = self.session.clock() - shown.collected_at
+            when = f"{shown.collected_at:%H:%M:%S}"
+            stale = " STALE" if self.last_error is not None and self.snapshot is not None else ""
+            parts.append(f"updated {when} ({format_duration(age)} ago){stale}")
+        if self.refresh_seconds:
+            parts.append("paused" if self.paused else f"auto {self.refresh_seconds:g}s")
+        hidden = self.table.hidden_rows if self.is_mounted else 0
+        if self.table.filter_text:
+            parts.append(f"filter {one_line(self.table.filter_text, 20)!r}")
+        if hidden:
+            parts.append(f"{hidden} rows not shown")
+        if self.table.marked:
+            parts.append(f"{len(self.table.marked)} marked")
+        return " · ".join(parts)
+
+    def _show_status(self) -> None:
+        if self.is_mounted:
+            self.query_one("#panel-status", Static).update(Text(self.status_text()))
+
+    def _tick(self) -> None:
+        """Once a second: the visible panel's data age moves on; hidden panels cost nothing."""
+        if self.active:
+            self._show_status()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_refresh_panel(self) -> None:
+        self.collect()
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        self._show_status()
+
+    def action_next_view(self) -> None:
+        if len(self.views) < 2:
+            return
+        self.view_index = (self.view_index + 1) % len(self.views)
+        table = self.table
+        table.key_columns = tuple(self._key_columns(self.view_index))
+        table.filter_text = ""
+        if self.snapshot is not None:
+            self.show_snapshot(self.snapshot)
+        self._show_status()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#panel-filter", Input)
+        box.value = self.table.filter_text
+        box.add_class("-shown")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "panel-filter":
+            event.stop()
+            self.table.set_filter(event.value)
+            self._show_status()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "panel-filter":
+            event.stop()
+            event.input.remove_class("-shown")
+            self.table.focus()
+
+    def on_key(self, event: Any) -> None:
+        box = self.query_one("#panel-filter", Input)
+        if event.key == "escape" and box.has_focus:
+            event.stop()
+            box.value = ""
+            box.remove_class("-shown")
+            self.table.set_filter("")
+            self.table.focus()
+            self._show_status()
+
+    def action_sort(self) -> None:
+        column = self.table.sort_by_cursor_column()
+        if column:
+            order = "descending" if self.table.sort_reverse else "ascending"
+            self.notify(f"Sorted by {column}, {order}.", markup=False, timeout=2)
+
+    def action_mark(self) -> None:
+        self.table.toggle_mark()
+        self._show_status()
+
+    def action_copy(self) -> None:
+        rows = self.table.selected_rows()
+        if not rows:
+            return
+        self.app.copy_to_clipboard(self.table.as_tsv(rows))
+        self.notify(f"Copied {len(rows)} row(s) to the clipboard.", timeout=2)
+
+    def action_pin(self) -> None:
+        self._pin(self.table.selected_rows(), whole=False)
+
+    def action_pin_view(self) -> None:
+        self._pin(self.table.view_rows(), whole=True)
+
+    def _pin(self, rows: list[tuple[str, ...]], whole: bool) -> None:
+        snap = self.snapshot
+        table = self.current_table()
+        if snap is None or table is None or not rows:
+            self.notify("Nothing to pin yet.", timeout=2)
+            return
+        what = table.title or self.views[self.view_index % len(self.views)][0]
+        count = f"{len(rows)} row{'s' if len(rows) != 1 else ''}"
+        title = f"{self.source_name}: {what} ({'whole view, ' if whole else ''}{count})"
+        evidence = EvidenceData(
+            title=title,
+            source=self.source_name,
+            params=dict(snap.params),
+            columns=table.columns,
+            rows=tuple(tuple(r) for r in rows[:PIN_ROW_LIMIT]),
+            captured_at=snap.collected_at.isoformat(),
+        )
+        self.post_message(self.PinRequested(evidence, self.happened_at(rows) or snap.collected_at))
+        self.table.marked.clear()
+
+    def happened_at(self, rows: Sequence[Sequence[str]]) -> datetime | None:
+        """When the pinned rows happened (a log line's, a commit's time); None: collect time."""
+        return None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        row = self.table.cursor_values
+        table = self.current_table()
+        if row is None or table is None:
+            return
+        self.app.push_screen(DetailScreen(self.detail_title(row), self.detail_text(table, row)))
+
+    def detail_title(self, row: Sequence[str]) -> str:
+        return f"{self.source_name}: {one_line(row[0] if row else '', 60)}"
+
+    def detail_text(self, table: Table, row: Sequence[str]) -> str:
+        """The full record behind a row; panels override with what the source knows."""
+        width = max((len(c) for c in table.columns), default=0)
+        return "\n".join(f"{c:>{width}}  {v}" for c, v in zip(table.columns, row, strict=False))

@@ -1,0 +1,224 @@
+"""A DataTable that refreshes calmly: stable row keys, only changed cells rewritten.
+
+Lessons from Textual's DataTable issues and lazydocker's CPU complaints: a panel that calls
+``clear()`` on every refresh loses the cursor and the scroll position and repaints
+everything. :class:`LiveTable` instead keys each row (by the columns that identify it),
+updates the cells that changed, adds and removes rows, and leaves everything else alone.
+Columns have fixed widths, rows are capped, and every cell is literal text: untrusted
+strings never reach a markup parser or the terminal as escape sequences.
+
+It also owns what every evidence table offers: a filter (case-insensitive substring over
+every cell), sorting by a column, marked rows, and the rows as text for copy and pin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist
+
+from debugtui.sources.base import Table
+from debugtui.textsafe import one_line
+
+MAX_ROWS = 500
+"""Rows kept in a table; a panel says how many more there were."""
+MAX_WIDTH = 60
+"""Widest a column grows; longer cells are cut with an ellipsis (the detail view has all)."""
+
+
+def cell(value: str, width: int = MAX_WIDTH) -> Text:
+    """A table cell: one line, literal, cut to ``width``."""
+    return Text(one_line(value, width), no_wrap=True, overflow="ellipsis")
+
+
+class LiveTable(DataTable[Text]):
+    """A keyed, filterable, sortable table fed with :class:`Table` snapshots."""
+
+    DEFAULT_CSS = """
+    LiveTable {
+        height: 1fr;
+    }
+    """
+
+    def __init__(self, key_columns: Sequence[str] = (), **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        self.key_columns = tuple(key_columns)
+        """Columns whose values identify a row across refreshes; empty: the whole row."""
+        self.source_table: Table = Table((), ())
+        """The last table shown, unfiltered."""
+        self.filter_text = ""
+        self.sort_column: str | None = None
+        self.sort_reverse = False
+        self.marked: set[str] = set()
+        """Keys of the rows marked for pinning or copying."""
+        self.hidden_rows = 0
+        """Rows of the last table not shown: past MAX_ROWS, or filtered out."""
+        self._rows_by_key: dict[str, tuple[str, ...]] = {}
+
+    # -- feeding --------------------------------------------------------------------------
+
+    def show(self, table: Table) -> None:
+        """Show ``table``: keep rows whose key survives, rewrite only the cells that changed."""
+        if table.columns != self.source_table.columns:
+            self._reset_columns(table)
+        self.source_table = table
+        wanted = self._visible_rows(table)
+        self.hidden_rows = len(table.rows) - len(wanted)
+        keep = {key for key, _ in wanted}
+        for key in [k for k in self._rows_by_key if k not in keep]:
+            self.remove_row(key)
+            del self._rows_by_key[key]
+            self.marked.discard(key)
+        for key, row in wanted:
+            old = self._rows_by_key.get(key)
+            if old is None:
+                self.add_row(*self._cells(row), key=key)
+            elif old != row:
+                for column, (before, after) in zip(
+                    table.columns, zip(old, row, strict=False), strict=False
+                ):
+                    if before != after:
+                        try:
+                            self.update_cell(key, column, self._cell(column, after))
+                        except CellDoesNotExist:
+                            continue
+            self._rows_by_key[key] = row
+        if self.sort_column is not None:
+            self._sort()
+
+    def _reset_columns(self, table: Table) -> None:
+        self.clear(columns=True)
+        self._rows_by_key.clear()
+        self.marked.clear()
+        for index, name in enumerate(table.columns):
+            width = max(
+                len(name), *(len(one_line(r[index])) for r in table.rows[:200] if index < len(r)), 1
+            )
+            self.add_column(Text(name, style="bold"), key=name, width=min(width, MAX_WIDTH))
+
+    def _visible_rows(self, table: Table) -> list[tuple[str, tuple[str, ...]]]:
+        needle = self.filter_text.lower()
+        rows = []
+        seen: dict[str, int] = {}
+        for row in table.rows:
+            padded = tuple(row) + ("",) * (len(table.columns) - len(row))
+            if needle and not any(needle in c.lower() for c in padded):
+                continue
+            key = self._key(table.columns, padded)
+            if key in seen:  # identical keys: number them so each row stays addressable
+                seen[key] += 1
+                key = f"{key}\x00{seen[key]}"
+            else:
+                seen[key] = 0
+            rows.append((key, padded))
+            if len(rows) >= MAX_ROWS:
+                break
+        return rows
+
+    def _key(self, columns: Sequence[str], row: tuple[str, ...]) -> str:
+        if self.key_columns:
+            values = [row[columns.index(c)] for c in self.key_columns if c in columns]
+            if values:
+                return "\x1f".join(values)
+        return "\x1f".join(row)
+
+    def _cells(self, row: tuple[str, ...]) -> list[Text]:
+        return [self._cell(c, v) for c, v in zip(self.source_table.columns, row, strict=False)]
+
+    def _cell(self, column: str, value: str) -> Text:
+        return cell(value)
+
+    # -- filter, sort, marks ---------------------------------------------------------------
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self.show(self.source_table)
+
+    def sort_by_cursor_column(self) -> str | None:
+        """Sort by the cursor's column; again on the same column reverses. Returns its name."""
+        if not self.source_table.columns:
+            return None
+        column = self.source_table.columns[
+            min(self.cursor_column, len(self.source_table.columns) - 1)
+        ]
+        if self.sort_column == column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = column, False
+        self._sort()
+        return column
+
+    def _sort(self) -> None:
+        if self.sort_column is None or self.sort_column not in self.source_table.columns:
+            return
+        self.sort(self.sort_column, key=_sort_key, reverse=self.sort_reverse)
+
+    def toggle_mark(self) -> None:
+        key = self.cursor_key
+        if key is None:
+            return
+        if key in self.marked:
+            self.marked.discard(key)
+        else:
+            self.marked.add(key)
+        self._restyle(key)
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def _restyle(self, key: str) -> None:
+        row = self._rows_by_key.get(key)
+        if row is None:
+            return
+        style = "reverse" if key in self.marked else ""
+        for column, value in zip(self.source_table.columns, row, strict=False):
+            text = self._cell(column, value)
+            text.stylize(style)
+            self.update_cell(key, column, text)
+
+    @property
+    def cursor_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except CellDoesNotExist:
+            return None
+
+    @property
+    def cursor_values(self) -> tuple[str, ...] | None:
+        """The selected row as the source gave it (uncut, unstyled)."""
+        key = self.cursor_key
+        return None if key is None else self._rows_by_key.get(key)
+
+    def selected_rows(self) -> list[tuple[str, ...]]:
+        """The marked rows in display order, else the cursor's row."""
+        if self.marked:
+            order = [r.key.value for r in self.ordered_rows]
+            return [self._rows_by_key[k] for k in order if k in self.marked]
+        row = self.cursor_values
+        return [] if row is None else [row]
+
+    def view_rows(self) -> list[tuple[str, ...]]:
+        """Every row as shown (filtered, sorted)."""
+        return [
+            self._rows_by_key[r.key.value]
+            for r in self.ordered_rows
+            if r.key.value in self._rows_by_key
+        ]
+
+    def as_tsv(self, rows: Sequence[Sequence[str]]) -> str:
+        lines = ["\t".join(self.source_table.columns)]
+        lines += ["\t".join(one_line(c) for c in row) for row in rows]
+        return "\n".join(lines)
+
+
+def _sort_key(value: Text) -> tuple[int, float, str]:
+    """Numbers sort as numbers ("1.2G" < "10M" is not attempted), text as text, blanks last."""
+    raw = value.plain.strip().rstrip("%").replace(",", "")
+    if not raw or raw == "-":
+        return (2, 0.0, "")
+    try:
+        return (0, float(raw), "")
+    except ValueError:
+        return (1, 0.0, raw.lower())
