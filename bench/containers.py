@@ -34,9 +34,12 @@ def run(size: str, runs: int) -> list[Result]:
         engine = _start(count)
     except Unavailable as exc:
         note = f"no podman: {exc}"
+        missing = {"unavailable": 1}
         return [
-            Result("B4", f"containers refresh, {count} running", 0.0, None, "-", False, note=note),
-            Result("B4F", "first containers snapshot", 0.0, None, "-", False, note=note),
+            Result("B4", "containers refresh", 0.0, None, "-", False, note=note, extra=missing),
+            Result(
+                "B4F", "first containers snapshot", 0.0, None, "-", False, note=note, extra=missing
+            ),
         ]
     try:
         return [_refresh(engine, count, runs), _first(engine, count, runs)]
@@ -111,6 +114,7 @@ def _refresh(engine: Any, count: int, runs: int) -> Result:
         ours_rss_mb=peak_mb(mine),
         ref_rss_mb=peak_mb(theirs),
         note=note,
+        extra={"expected": count, "ours": with_stats, "ref": listed},
     )
 
 
@@ -138,6 +142,7 @@ def _first(engine: Any, count: int, runs: int) -> Result:
         ours_rss_mb=peak_mb(mine),
         ref_rss_mb=peak_mb(theirs),
         note=f"containers with stats: debugtui {with_stats}, podman stats {listed} (of {count})",
+        extra={"expected": count, "ours": with_stats, "ref": listed},
     )
 
 

@@ -130,6 +130,7 @@ def run(size: str, runs: int) -> list[Result]:
             ours_rss_mb=peak_mb(mine),
             ref_rss_mb=peak_mb(theirs),
             note=note,
+            extra={"expected": 2 * pairs, "ours": ours_seen, "ref": ss_seen},
         )
     ]
 
