@@ -304,3 +304,18 @@ def test_container_logs_of_unknown_container_is_a_source_error_with_hint(
         containers_source.container_logs("dt-no-such-container")
     assert caught.value.message == "no container named 'dt-no-such-container'"
     assert caught.value.hint
+
+
+def test_container_logs_since_is_precise_below_a_second(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    name = "dt-two-lines"
+    podman_engine.run_container(name, "sh", "-c", "echo first; sleep 0.3; echo second")
+    try:
+        wait_for(lambda: podman_engine.inspect(name)["State"]["Status"] == "exited", name)
+        stamped = podman_engine.podman("logs", "--timestamps", name).splitlines()
+        second_at = datetime.fromisoformat(stamped[1].split()[0].replace("Z", "+00:00"))
+        since = second_at - timedelta(seconds=0.1)
+        assert containers_source.container_logs(name, since=since) == ["second"]
+    finally:
+        podman_engine.remove_container(name)

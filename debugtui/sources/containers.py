@@ -567,7 +567,7 @@ class ContainersSource(Source):
             api = self._connect(host).api
             kwargs: dict[str, Any] = {"tail": tail}
             if when is not None:
-                kwargs["since"] = int(when.timestamp())
+                kwargs["since"] = when.timestamp()
             try:
                 return api.logs(name, stdout=True, stderr=True, timestamps=False, **kwargs)
             except NotFound as exc:
