@@ -22,7 +22,6 @@ from debugtui.sources.base import Source
 from debugtui.sources.registry import make_source
 from debugtui.textsafe import one_line
 from debugtui.tui.messages import StoreFailed
-from debugtui.tui.screens.investigation import InvestigationScreen
 from debugtui.tui.screens.start import StartScreen
 from debugtui.tui.session import Session
 from debugtui.tui.store_queue import StoreQueue
@@ -45,10 +44,15 @@ class DebugApp(App[None]):
 
     def on_mount(self) -> None:
         if self._open_id:
+            # Imported when first needed: the start screen paints without it (B1, ~30 ms).
+            from debugtui.tui.screens.investigation import InvestigationScreen
+
             self.push_screen(InvestigationScreen(self.session, self._open_id))
 
     async def action_quit(self) -> None:
         """Quit, first handing every composer's unsaved text to the store queue."""
+        from debugtui.tui.screens.investigation import InvestigationScreen
+
         for screen in self.screen_stack:
             if isinstance(screen, InvestigationScreen):
                 screen.save_draft_now()

@@ -23,7 +23,6 @@ from debugtui.tui.keys import help_rows
 from debugtui.tui.literal import literal_line
 from debugtui.tui.screens.confirm import ConfirmScreen
 from debugtui.tui.screens.help import HelpScreen
-from debugtui.tui.screens.investigation import InvestigationScreen
 from debugtui.tui.screens.new_investigation import NewInvestigation, NewInvestigationScreen
 from debugtui.tui.session import Session
 
@@ -138,7 +137,13 @@ class StartScreen(Screen[None]):
             table.move_cursor(row=table.get_row_index(selected.id))
 
     def on_start_screen_created(self, message: Created) -> None:
-        self.app.push_screen(InvestigationScreen(self.session, message.investigation.id))
+        self._open(message.investigation.id)
+
+    def _open(self, inv_id: str) -> None:
+        # Imported when first opened: the start screen paints without it (B1, ~30 ms).
+        from debugtui.tui.screens.investigation import InvestigationScreen
+
+        self.app.push_screen(InvestigationScreen(self.session, inv_id))
 
     @on(DataTable.RowSelected, "#investigations")
     def _row_chosen(self) -> None:
@@ -164,7 +169,7 @@ class StartScreen(Screen[None]):
     def action_open(self) -> None:
         inv = self.selected
         if inv is not None:
-            self.app.push_screen(InvestigationScreen(self.session, inv.id))
+            self._open(inv.id)
 
     def action_delete(self) -> None:
         inv = self.selected
