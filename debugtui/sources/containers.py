@@ -22,6 +22,10 @@ Two things a responder must not be told wrongly:
   false and no ``oom`` event. So ``killed`` (137) and ``oom`` (the engine said so) are
   separate flags, and neither is inferred from the other.
 
+Events are kept across collects and changes no event reported are synthesized by comparing
+two collects (see :mod:`debugtui.sources.containerevents`). ``container_logs`` reads a
+container's output for searching, bytes that are not UTF-8 replaced.
+
 The docker SDK is imported inside the functions that use it: importing this module costs
 nothing.
 """
