@@ -8,7 +8,8 @@ and after each read the path is checked the way ``tail -F`` does:
 * its inode changed (logrotate renamed it and a new file took the name): the old file was
   read to its end, so switch to the new one from its start;
 * it shrank below what was read (``copytruncate``): read again from the start;
-* it is gone (deleted): say so once and wait for it to come back.
+* it is gone (deleted, or renamed with no new file yet): say so once, keep reading the
+  old file (its writer may still hold it) and switch when the path is back.
 
 Matches carry their entry's time like a search does (the last timestamped line above a
 continuation line). The time window and ``max_matches`` of the query do not apply: follow
@@ -77,12 +78,18 @@ def follow(
     followers = [
         _Follower(path, pattern, query, from_start) for path in follow_targets(query.paths)
     ]
-    return _run(followers, cancel or threading.Event(), poll_seconds)
+    # opened now, not at the first next(): "from now on" means from this call
+    opened = [notice for follower in followers for notice in follower.open()]
+    return _run(followers, opened, cancel or threading.Event(), poll_seconds)
 
 
 def _run(
-    followers: list[_Follower], cancel: threading.Event, poll_seconds: float
+    followers: list[_Follower],
+    opened: list[FollowNotice],
+    cancel: threading.Event,
+    poll_seconds: float,
 ) -> Iterator[FollowEvent]:
+    yield from opened
     while not cancel.is_set():
         busy = False
         for follower in followers:
@@ -116,12 +123,14 @@ class _Follower:
         self.more = False
         """The last poll stopped at READ_BYTES with more to read."""
         self.waiting = False
-        """The path is missing and that was reported."""
+        """The path was missing when first opened, and that was reported."""
+        self.gone = False
+        """The open file's path went away (deleted or renamed), and that was reported."""
         self._start_at_end = not from_start
 
     # -- opening and closing --------------------------------------------------------
 
-    def _open(self) -> Iterator[FollowNotice]:
+    def open(self) -> Iterator[FollowNotice]:
         try:
             handle = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
@@ -169,7 +178,7 @@ class _Follower:
     def poll(self) -> Iterator[FollowEvent]:
         """Read what is new, then check for rotation, truncation or deletion."""
         if self.handle is None:
-            yield from self._open()
+            yield from self.open()
             if self.handle is None:
                 return
         yield from self._read()
@@ -178,19 +187,21 @@ class _Follower:
         try:
             info = os.stat(self.path)
         except FileNotFoundError:
-            yield from self._flush_pending()
-            self._close()
-            self.waiting = True
-            yield FollowNotice(self.path, "deleted: waiting for it to come back")
-            return
+            if not self.gone:
+                self.gone = True
+                yield FollowNotice(self.path, "deleted or moved away: waiting for it to come back")
+            return  # the old file stays open: its writer may not have let go of it yet
         except OSError:
             return
         if (info.st_dev, info.st_ino) != self.identity:
             yield from self._read()  # what was written to the old file before the switch
             yield from self._flush_pending()
             self._close()
-            yield FollowNotice(self.path, "rotated: following the new file from its start")
-            yield from self._open()
+            message = "appeared again" if self.gone else "rotated"
+            self.gone = False
+            yield FollowNotice(self.path, f"{message}: following the new file from its start")
+            self._start_at_end = False
+            yield from self.open()
             if self.handle is not None:
                 yield from self._read()
         elif info.st_size < self.position:
@@ -198,6 +209,8 @@ class _Follower:
             self.head, self.head_time = None, None
             yield FollowNotice(self.path, "truncated: following it from its start")
             yield from self._read()
+        else:
+            self.gone = False
 
     def _read(self) -> Iterator[MatchBatch]:
         assert self.handle is not None
