@@ -16,7 +16,7 @@ import platform
 import sys
 from datetime import datetime, timezone
 
-from bench.harness import Result, compile_bytecode, format_table
+from bench.harness import Result, compile_bytecode, format_table, reset_peak_rss
 
 GROUPS = {
     "startup": ("B1",),
@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         if wanted is not None and not wanted & set(keys):
             continue
         module = importlib.import_module(f"bench.{group}")
+        reset_peak_rss()
         results.extend(r for r in module.run(args.size, args.runs) if not wanted or r.key in wanted)
     now = datetime.now(timezone.utc)
     machine = f"{platform.machine()}, {_cores()} cores, Python {platform.python_version()}"

@@ -95,8 +95,18 @@ def run_call(call: Callable[[], object]) -> Run:
 
 
 def self_rss_mb() -> float:
-    """Peak resident set of this (the benchmark) process so far."""
+    """Peak resident set of this (the benchmark) process since the last reset_peak_rss()."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak_rss() -> None:
+    """Start this process's peak RSS over (Linux 4.0+), so each benchmark reports its own
+    peak rather than the largest of every benchmark run before it in this process."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+    except OSError:
+        pass  # elsewhere the peak stays cumulative: an upper bound, still true
 
 
 def compile_bytecode() -> None:
