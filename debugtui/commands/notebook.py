@@ -163,6 +163,16 @@ def _open_tui(args: argparse.Namespace, inv_id: str) -> int:
     return run(args, open_id=inv_id)
 
 
+def _check_playbook(args: argparse.Namespace, playbook_id: str) -> None:
+    """Refuse an unknown ``--playbook`` before anything is created."""
+    from debugtui.playbooks import load_playbooks
+
+    playbooks = load_playbooks().playbooks
+    if playbook_id not in playbooks:
+        known = ", ".join(playbooks) or "none"
+        raise _usage(args, f"--playbook: no playbook {playbook_id!r} (known: {known})")
+
+
 # -- handlers ------------------------------------------------------------------------------
 
 
@@ -170,6 +180,8 @@ def new_investigation(args: argparse.Namespace) -> int:
     from debugtui.notebook.model import Severity
 
     impact = _optional_when(args, args.impact_start, "--impact-start")
+    if args.playbook is not None:
+        _check_playbook(args, args.playbook)
     with _store(args) as store:
         inv = store.create_investigation(
             args.title,

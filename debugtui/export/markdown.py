@@ -30,7 +30,7 @@ template chooses the headings, their order, and which sections appear at all:
 ``$resolution``    actions and decisions of the fix and verify phases, time to mitigate/resolve
 ``$action_items``  tables of follow-ups and of tasks done during the incident
 ``$lessons``       what went well, what went wrong, where we got lucky
-``$checklist``     the playbook checklist items ticked
+``$checklist``     the playbook's steps: done, open, skipped or not reached; other ticks
 ``$evidence``      the evidence appendix: each pinned capture as a table (50 rows at most)
 ``$id``            the investigation id;  ``$severity``, ``$status``, ``$date``, ``$duration``
 ``$exported_at``   when the export was made (UTC)
@@ -44,11 +44,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from string import Template
 
+from debugtui.checklist import TICK_PLAYBOOK, StepState, step_report, tick_done
 from debugtui.config import config_dir
 from debugtui.export.redact import redact, redact_data, redact_row
 from debugtui.notebook.model import (
@@ -356,7 +358,7 @@ def _describe(ctx: _Context, entry: Entry) -> str:
     if kind is EntryKind.DECISION:
         return f"**Decision**: {text}"
     if kind is EntryKind.CHECKLIST_TICK:
-        mark = "☐" if entry.data.get("checked") is False else "☑"
+        mark = "☑" if tick_done(entry) else "☐"
         return f"Checklist {mark} {text}"
     if kind is EntryKind.NOTE:
         lesson = {key: title for key, title, _ in LESSONS}.get(str(entry.data.get("lesson")))
@@ -581,13 +583,43 @@ def _lessons(ctx: _Context) -> str:
 
 
 def _checklist(ctx: _Context) -> str:
+    """The playbook's steps, each done, open, skipped or not reached; then any other ticks."""
+    from debugtui.playbooks import get_playbook
+
+    parts = []
+    playbook_id = ctx.inv.playbook_id
+    playbook = get_playbook(playbook_id) if playbook_id else None
+    if playbook is not None:
+        report = step_report(playbook, ctx.inv, ctx.entries)
+        counts = Counter(item.state for item in report)
+        tally = ", ".join(f"{counts[state]} {state}" for state in StepState if counts[state])
+        parts.append(f"Playbook {_inline(playbook.title, ' ')} (`{playbook.id}`): {tally}.")
+        items = []
+        for item in report:
+            done = item.state is StepState.DONE
+            facts = [f"{item.step.phase.value}: {item.state}"]
+            if done and item.tick is not None:
+                facts.append(f"{_ts(item.tick.happened_at)} UTC")
+            if item.step.exit:
+                facts.append("exit criterion")
+            box = "[x]" if done else "[ ]"
+            items.append(f"{box} {_inline(item.step.text)} _({', '.join(facts)})_")
+        parts.append(_bullets(items, "The playbook has no steps."))
+    elif playbook_id:
+        parts.append(f"Playbook {_code(playbook_id)} is not installed here: its ticks only.")
     items = []
     for entry in ctx.of_kind(EntryKind.CHECKLIST_TICK):
-        box = "[ ]" if entry.data.get("checked") is False else "[x]"
+        if playbook is not None and entry.data.get(TICK_PLAYBOOK) == playbook.id:
+            continue
+        box = "[x]" if tick_done(entry) else "[ ]"
         items.append(
             f"{box} {_inline(entry.text)} _({entry.phase.value}, {_ts(entry.happened_at)} UTC)_"
         )
-    return _bullets(items, "No checklist items ticked.")
+    if playbook is None:
+        parts.append(_bullets(items, "No checklist items ticked."))
+    elif items:
+        parts += ["Other ticks:", _bullets(items, "")]
+    return "\n\n".join(parts)
 
 
 def _evidence(ctx: _Context) -> str:
