@@ -199,3 +199,27 @@ def test_required_literals_decide_literal_led_patterns() -> None:
 def test_the_venv_ripgrep_is_found() -> None:
     assert VENV_RG.exists()
     assert logsearch_rg.find_rg() == str(VENV_RG)
+
+
+def test_engines_agree_on_entries_far_above_and_before_any_timestamp(tmp_path: Path) -> None:
+    """Continuation lines before the first timestamp (no entry), and stack traces long
+    enough that rg's read-back goes past its first small read (4 KiB) and past 64 KiB."""
+    lines = ["orphan frame one", "orphan frame two"]
+    for n, frames in enumerate((3, 60, 2000, 1)):
+        lines.append(f"2026-11-24T00:00:0{n}Z ERROR entry {n}")
+        lines.extend(f"    at frame {k} {'x' * 40}" for k in range(frames))
+    path = tmp_path / "traces.log"
+    path.write_text("\n".join(lines) + "\n")
+    pattern = r"orphan|frame \d*7 "
+    by_rg = _run(path, pattern, engine="rg")
+    by_python = _run(path, pattern, engine="python")
+    assert _seen(by_rg) == _seen(by_python) == rg_lines(pattern, path)
+    assert [(m.time, m.entry) for m in by_rg.matches] == [
+        (m.time, m.entry) for m in by_python.matches
+    ]
+    assert by_rg.matches[0].time is None and by_rg.matches[0].entry is None
+    last = by_rg.matches[-1]
+    assert last.entry is not None and last.entry.text == "2026-11-24T00:00:02Z ERROR entry 2"
+    alone = _run(path, "frame 1998 ", engine="rg")  # nothing cached: reads back ~110 KB
+    assert alone.matches[0].entry == last.entry
+    assert alone.matches[0].time == _run(path, "frame 1998 ", engine="python").matches[0].time

@@ -479,25 +479,35 @@ class _Search:
         readback: ReadBack | None,
         ranged: bool,
     ) -> None:
-        """Count, bucket and keep the hits that fall in the window."""
+        """Count, bucket and keep the hits that fall in the window (a hot loop: a window
+        count over a big file runs it for every match, so lookups are hoisted)."""
         query = self.query
         since, until = query.since, query.until
         histogram = self.histogram if query.histogram else None
         context = query.context
+        resolve = readback.resolve if readback is not None and readback.parser else None
+        slack = query.slack
+        latest = self.latest
+        floor = latest - slack if latest is not None else None
+        counted = 0
         for hit in hits:
-            if readback is not None and readback.parser is not None:
-                readback.resolve(hit)
+            if resolve is not None:
+                resolve(hit)
             when = hit.time
-            if when is not None and ranged:
-                self._watch_order(hit.offset, when)
+            if ranged and when is not None:
+                # time going back by more than the slack inside a seeked range: see _plain
+                if floor is not None and when < floor:
+                    if self.drop_at is None:
+                        self.drop_at = hit.offset
+                elif latest is None or when > latest:
+                    latest, floor = when, when - slack
             if window and (
                 when is None
                 or (since is not None and when < since)
                 or (until is not None and when >= until)
             ):
                 continue
-            self.total += 1
-            self.file_matches += 1
+            counted += 1
             if histogram is not None and when is not None:
                 histogram[minute_of(when)] += 1
             if self.max is None or self.kept < self.max:
@@ -505,13 +515,9 @@ class _Search:
                     readback.add_context(hit, context)
                 self.batch.append(self._match(path, hit))
                 self.kept += 1
-
-    def _watch_order(self, offset: int, when: datetime) -> None:
-        if self.latest is not None and when < self.latest - self.query.slack:
-            if self.drop_at is None:
-                self.drop_at = offset
-        elif self.latest is None or when > self.latest:
-            self.latest = when
+        self.latest = latest
+        self.total += counted
+        self.file_matches += counted
 
     def _text(self, line: bytes) -> tuple[str, bool]:
         return line_text(line, self.query.max_line_chars)

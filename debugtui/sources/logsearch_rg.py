@@ -155,12 +155,6 @@ class RgProcess:
                 self._out = None
         return None
 
-    def read_all(self) -> bytes:
-        chunks = []
-        while (data := self.read(1.0)) is not None:
-            chunks.append(data)
-        return b"".join(chunks)
-
     def finish(self) -> tuple[int, str]:
         """Wait for rg (once): (exit status, stderr text)."""
         if self._result is None:
@@ -383,13 +377,10 @@ class RgSearch:
         fed: bool,
     ) -> Iterator[list[RawHit]]:
         try:
-            first = True
             while (data := proc.read(0.1)) is not None:
                 if cancel is not None and cancel.is_set():
                     return
                 batch = splitter.feed(data) if data else []
-                if first and batch:
-                    first = False
                 if batch:
                     self.progress = max(self.progress, batch[-1][1])
                 if fed:

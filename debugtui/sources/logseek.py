@@ -269,6 +269,8 @@ class ReadBack:
     parser: TimeParser | None
     size: int
     _head: tuple[int | None, int, bytes] | None = field(default=None, init=False)
+    _head_hit: Hit | None = field(default=None, init=False)
+    """The last hit that had its own timestamp: the head, until a continuation needs it."""
     _head_time: datetime | None = field(default=None, init=False)
     _clean_from: int = field(default=-1, init=False)
     """No timestamped line lies between the remembered head and this offset."""
@@ -280,18 +282,21 @@ class ReadBack:
             return
         own = parser.find(hit.line)
         if own is not None:
-            hit.time = parser.convert(own)
-            self._head, self._head_time = (hit.line_no, hit.offset, hit.line), hit.time
+            hit.time = self._head_time = parser.convert(own)
+            self._head_hit, self._head = hit, None  # the tuple is built if a later hit needs it
             self._clean_from = hit.offset
             return
+        if self._head_hit is not None:
+            head_hit = self._head_hit
+            self._head, self._head_hit = (head_hit.line_no, head_hit.offset, head_hit.line), None
         cached = (
             self._head is not None
             and 0 <= self._clean_from <= hit.offset
             and hit.offset - self._clean_from <= MAX_READ_BACK
         )
         floor = self._clean_from if cached else 0
-        found_head = self._near_head(hit, floor, cached)
-        if found_head is None:
+        found_head, final = self._near_head(hit, floor, cached)
+        if found_head is None and not final:
             back = lines_backward(self.fd, hit.offset, floor, cached)
             for steps, (line_offset, line) in enumerate(back, start=1):
                 found = parser.find(line)
@@ -312,26 +317,30 @@ class ReadBack:
 
     def _near_head(
         self, hit: Hit, floor: int, floor_is_line_start: bool
-    ) -> tuple[int, int, bytes, re.Match[bytes]] | None:
+    ) -> tuple[tuple[int, int, bytes, re.Match[bytes]] | None, bool]:
         """The entry's first line if it lies in the few KiB above ``hit`` (the usual case:
-        one read, no generator); None when it is not there (or cannot be told)."""
+        one read, no generator), and whether the answer is final (found, or nothing above
+        down to a known line start); ``(None, False)`` sends the caller further back."""
         assert self.parser is not None
         find = self.parser.find
         low = max(floor, hit.offset - NEAR_BYTES)
         data = os.pread(self.fd, hit.offset - low, low)
+        starts_clean = low == 0 or (low == floor and floor_is_line_start)
         end = len(data) - 1  # the newline ending the line above the hit
         steps = 0
-        while end > 0:
-            newline = data.rfind(b"\n", 0, end)
-            if newline < 0 and not (low == 0 or (low == floor and floor_is_line_start)):
-                return None  # that line starts above what was read
+        while end >= 0:
+            newline = data.rfind(b"\n", 0, end) if end > 0 else -1
+            if newline < 0 and not starts_clean:
+                return None, False  # that line starts above what was read
             steps += 1
             line = data[newline + 1 : end]
             found = find(line)
             if found is not None:
-                return steps, low + newline + 1, line, found
+                return (steps, low + newline + 1, line, found), True
+            if newline < 0:
+                return None, True
             end = newline
-        return None
+        return None, starts_clean
 
     def add_context(self, hit: Hit, lines: int) -> None:
         """Fill ``hit.before`` / ``hit.after`` with up to ``lines`` lines each."""
