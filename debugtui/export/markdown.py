@@ -53,6 +53,7 @@ from string import Template
 from debugtui.checklist import TICK_PLAYBOOK, StepState, step_report, tick_done
 from debugtui.config import config_dir
 from debugtui.export.redact import redact, redact_data, redact_row
+from debugtui.incident_events import evidence_events, merge
 from debugtui.notebook.model import (
     ActionData,
     Entry,
@@ -405,6 +406,12 @@ def _timeline(ctx: _Context) -> str:
         star = "★ " if entry.starred else ""
         line = f"_{entry.phase.value}_ · {star}{_describe(ctx, entry)}"
         items.append((entry.happened_at, 2, entry.id, line))
+    # Deploys and container events frozen in pinned evidence, at the time they happened.
+    for event in merge(evidence_events(ctx.entries)):
+        number = ctx.evidence_number.get(event.entry_id or 0)
+        origin = f" _(from E{number})_" if number else ""
+        line = f"**{event.kind.capitalize()}**: {_inline(event.title)}{origin}"
+        items.append((event.at, 1, event.entry_id or 0, line))
     items.sort(key=lambda item: item[:3])
     header = "All times UTC. ★ marks a key moment; ▶ marks a milestone of the incident clock."
     body = "\n".join(f"- `{_ts(when)}` {line}" for when, _, _, line in items)
