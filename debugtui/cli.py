@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "debugtui.commands.logs",
     "debugtui.commands.evidence",
     "debugtui.commands.playbooks",
+    "debugtui.commands.demo",
 )
 
 
