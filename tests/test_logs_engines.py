@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_logs_data import VENV_RG, big_log, entries, rg_lines, write_log
 
-from debugtui.sources import logsearch_rg
+from debugtui.sources import logsearch_py, logsearch_rg
 from debugtui.sources.logpattern import (
     PatternError,
     compile_pattern,
@@ -223,3 +223,26 @@ def test_engines_agree_on_entries_far_above_and_before_any_timestamp(tmp_path: P
     alone = _run(path, "frame 1998 ", engine="rg")  # nothing cached: reads back ~110 KB
     assert alone.matches[0].entry == last.entry
     assert alone.matches[0].time == _run(path, "frame 1998 ", engine="python").matches[0].time
+
+
+@pytest.mark.parametrize("block", [64, 300, 4096])
+@pytest.mark.parametrize("pattern", ["ValueError", "status=500", r"^2026-11-24T00:2"])
+def test_python_engine_skipping_blocks_agrees_with_rg(
+    app_log: Path, monkeypatch: pytest.MonkeyPatch, block: int, pattern: str
+) -> None:
+    """Small blocks make the Python engine skip many blocks with no match and cross block
+    edges with lines, context and entries in flight."""
+    monkeypatch.setattr(logsearch_py, "BLOCK_BYTES", block)
+    by_rg = _run(app_log, pattern, engine="rg", context=2)
+    by_python = _run(app_log, pattern, engine="python", context=2)
+    assert by_python.matches == by_rg.matches
+    assert by_python.histogram == by_rg.histogram
+
+
+def test_block_prefilter_is_off_where_a_block_reads_differently() -> None:
+    import re
+
+    assert logsearch_py.block_prefilter(re.compile("timeout")) is not None
+    assert logsearch_py.block_prefilter(re.compile(r"\Aerror")) is None
+    assert logsearch_py.block_prefilter(re.compile(r"(?<!no )error")) is None
+    assert logsearch_py.block_prefilter(re.compile(r"^x$")).flags & re.MULTILINE  # type: ignore[union-attr]
