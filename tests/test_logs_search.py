@@ -311,3 +311,27 @@ def test_params_fill_from_config_and_parse_times() -> None:
     assert query_from_params({"pattern": "x", "since": None}, config).since is None
     snapshot = LogsSource(config).collect({"pattern": "x", "since": "yesterday-ish"})
     assert not snapshot.ok and "since takes" in (snapshot.hint or "")
+
+
+def test_an_unexpected_failure_costs_one_file_not_the_search(
+    app_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stand-in for a bug: the engine raising on the first file searched."""
+    from debugtui.sources import logsearch
+
+    real_scan = logsearch.scan
+    calls: list[int] = []
+
+    def flaky(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("boom")
+        return real_scan(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(logsearch, "scan", flaky)
+    other = tmp_path / "other.log"
+    write_log(other, entries(10))
+    result = run_search(_query(app_log, other, pattern="api", engine="python"))
+    first, second = result.files
+    assert first.state == "skipped" and "unexpected error" in first.reason
+    assert second.state == "ok" and result.total == 10

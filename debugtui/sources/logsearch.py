@@ -285,6 +285,8 @@ class _Search:
                 engine, searched = yield from self._plain(info, engine, mode, notes, errors)
         except read_errors() as exc:
             errors.append(_read_error(exc, file.compression))
+        except Exception as exc:  # a bug must cost one file's results, never the search
+            errors.append(f"unexpected error (a debugtui bug, please report): {exc!r}")
         self.bytes_done = self.file_base + file.size
         state = "ok"
         if errors:
