@@ -138,7 +138,7 @@ async def test_enter_lists_the_files_the_commit_changed(
 ) -> None:
     app = app_for(store, inv, tmp_path, repo)
     async with app.run_test(size=(120, 36)) as pilot:
-        panel = await open_panel(pilot, DeploysPanel)
+        await open_panel(pilot, DeploysPanel)
         sha = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
         ).stdout.strip()

@@ -27,6 +27,7 @@ from debugtui.tui.commands import ScreenActions
 from debugtui.tui.keys import help_rows
 from debugtui.tui.messages import StoreFailed
 from debugtui.tui.panels.base import SourcePanel
+from debugtui.tui.panels.deploys import DeploysPanel
 from debugtui.tui.panels.queries import QueriesPanel
 from debugtui.tui.panels.sockets import SocketsPanel
 from debugtui.tui.panels.system import SystemPanel
@@ -47,6 +48,7 @@ from debugtui.tui.widgets.phase_rail import PhaseRail
 from debugtui.tui.widgets.timeline import Timeline
 
 PANELS: tuple[tuple[str, Callable[[], Widget]], ...] = (
+    ("Deploys", DeploysPanel),
     ("Queries", QueriesPanel),
     ("Sockets", SocketsPanel),
     ("System", SystemPanel),
