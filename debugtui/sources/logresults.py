@@ -9,7 +9,7 @@ it becomes a :class:`LogMatch`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -318,15 +318,20 @@ def _time_text(when: datetime | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S") if when else ""
 
 
-@dataclass
 class Hit:
-    """A matching line as an engine finds it (internal; mutable while context is added)."""
+    """A matching line as an engine finds it: internal scratch, filled in as the time,
+    entry and context are found, then turned into a :class:`LogMatch` (a plain class with
+    slots, not a dataclass: one is made per match of a search, millions for some)."""
 
-    offset: int
-    line_no: int | None
-    line: bytes
-    time: datetime | None = None
-    entry: tuple[int | None, int, bytes] | None = None
-    """(line number, offset, bytes) of the entry's first line, for a continuation line."""
-    before: list[tuple[int | None, int, bytes]] = field(default_factory=list)
-    after: list[tuple[int | None, int, bytes]] = field(default_factory=list)
+    __slots__ = ("after", "before", "entry", "line", "line_no", "offset", "time")
+
+    def __init__(self, offset: int, line_no: int | None, line: bytes) -> None:
+        self.offset = offset
+        self.line_no = line_no
+        self.line = line
+        self.time: datetime | None = None
+        self.entry: tuple[int | None, int, bytes] | None = None
+        """(line number, offset, bytes) of the entry's first line, for a continuation line."""
+        self.before: list[tuple[int | None, int, bytes]] | tuple[()] = ()
+        self.after: list[tuple[int | None, int, bytes]] | tuple[()] = ()
+        """Context lines: a list once context is collected (no list per match otherwise)."""

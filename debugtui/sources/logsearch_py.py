@@ -210,13 +210,14 @@ class _Scanner:
             hit.entry = self.head
         if self.before is not None:
             hit.before = list(self.before)
+            hit.after = []
             self.waiting.append(hit)
         else:
             self.out.append(hit)
 
     def _after(self, line: Line) -> None:
         for hit in self.waiting:
-            hit.after.append(line)
+            hit.after.append(line)  # type: ignore[union-attr]  # waiting hits have a list
         if len(self.waiting[0].after) >= self.context:
             self.out.extend(h for h in self.waiting if len(h.after) >= self.context)
             self.waiting = [h for h in self.waiting if len(h.after) < self.context]
