@@ -73,9 +73,13 @@ def test_directories_are_walked_recursively_and_globs_expand(tmp_path: Path) -> 
     _log(tmp_path / "syslog")
     (tmp_path / "journal").mkdir()
     (tmp_path / "journal" / "system.journal").write_bytes(b"LPKSHHRH\0\0")
+    (tmp_path / "lastlog").write_bytes(b"\0" * 100)
     files, unusable = expand_paths([str(tmp_path)])
     assert sorted(Path(f.path).name for f in files) == ["access.log", "syslog"]
-    assert [u.reason for u in unusable] == ["systemd journal (binary): use journalctl"]
+    assert sorted(u.reason for u in unusable) == [
+        "binary login records: use last, lastb or lastlog",
+        "systemd journal (binary): use journalctl",
+    ]
     globbed, _ = expand_paths([str(tmp_path / "**" / "*.log")])
     assert [Path(f.path).name for f in globbed] == ["access.log"]
 

@@ -5,8 +5,9 @@ the rotated siblings (``app.log.1``, ``app.log.2.gz``, ``app.log-20261124``), co
 ones are read through a streaming decompressor (never whole into memory), and the rotations
 of one log are read oldest first, ordered by their first timestamp, so matches come out in
 time order. A file that cannot be read is reported with the reason, never a crash: a FIFO
-or socket is never opened (it would block), a systemd journal is skipped (binary, read it
-with ``journalctl``), a corrupt ``.gz`` is reported when the decompressor gives up.
+or socket is never opened (it would block), a directory walk passes over systemd journals
+and login records (binary; ``lastlog`` is sparse and can be gigabytes of zeros), a corrupt
+``.gz`` is reported when the decompressor gives up.
 """
 
 from __future__ import annotations
@@ -28,7 +29,15 @@ HEAD_BYTES = 64 * 1024
 _MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"))
 _SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 _ROTATED = re.compile(r"^(?P<base>.+?)(?:[.-](?P<n>\d{1,8}))?(?P<z>\.(?:gz|bz2|xz))?$")
-_SKIP_IN_DIRS = re.compile(r"\.journal~?$")
+_SKIP_IN_DIRS = (
+    (re.compile(r"\.journal~?$"), "systemd journal (binary): use journalctl"),
+    (
+        re.compile(r"^(lastlog|faillog|[bw]tmp)(\.\d+)?$"),
+        # lastlog is sparse: gigabytes of nothing on a host with large user ids
+        "binary login records: use last, lastb or lastlog",
+    ),
+)
+"""Files a directory walk passes over (named explicitly, they are searched all the same)."""
 
 
 @dataclass(frozen=True)
@@ -190,8 +199,9 @@ def _walk(top: str, unusable: list[Unusable]) -> Iterable[str]:
         dirs.sort()
         for name in sorted(names):
             path = os.path.join(folder, name)
-            if _SKIP_IN_DIRS.search(name):
-                unusable.append(Unusable(path, "systemd journal (binary): use journalctl"))
+            reason = next((why for rule, why in _SKIP_IN_DIRS if rule.search(name)), None)
+            if reason is not None:
+                unusable.append(Unusable(path, reason))
                 continue
             yield path
 
