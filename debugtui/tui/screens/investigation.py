@@ -27,6 +27,7 @@ from debugtui.tui.commands import ScreenActions
 from debugtui.tui.keys import help_rows
 from debugtui.tui.messages import StoreFailed
 from debugtui.tui.panels.base import SourcePanel
+from debugtui.tui.panels.containers import ContainersPanel
 from debugtui.tui.panels.deploys import DeploysPanel
 from debugtui.tui.panels.queries import QueriesPanel
 from debugtui.tui.panels.sockets import SocketsPanel
@@ -50,6 +51,7 @@ from debugtui.tui.widgets.timeline import Timeline
 PANELS: tuple[tuple[str, Callable[[], Widget]], ...] = (
     ("Deploys", DeploysPanel),
     ("Queries", QueriesPanel),
+    ("Containers", ContainersPanel),
     ("Sockets", SocketsPanel),
     ("System", SystemPanel),
     ("Guide", GuidePanel),
