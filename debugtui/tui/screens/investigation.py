@@ -34,6 +34,7 @@ from debugtui.tui.panels.sockets import SocketsPanel
 from debugtui.tui.panels.system import SystemPanel
 from debugtui.tui.screens.export_preview import ExportPreviewScreen
 from debugtui.tui.screens.help import HelpScreen
+from debugtui.tui.screens.investigation_playbook import PlaybookSupport
 from debugtui.tui.session import Session
 from debugtui.tui.widgets.composer import (
     FIELDS,
@@ -61,12 +62,14 @@ PANELS: tuple[tuple[str, Callable[[], Widget]], ...] = (
 
 NEEDS_INVESTIGATION = frozenset(
     {"compose", "phase", "status", "export", "star", "cycle_hypothesis"}
+    | {"checklist", "status_update", "playbook"}
 )
 """Actions that need the investigation loaded and the composer closed."""
 
 
-class InvestigationScreen(Screen[None]):
-    """One investigation; loaded by a store call when mounted."""
+class InvestigationScreen(Screen[None], PlaybookSupport):
+    """One investigation; loaded by a store call when mounted. The playbook's checklist,
+    checks and stakeholder updates are in :class:`PlaybookSupport`."""
 
     CSS_PATH = "investigation.tcss"
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ScreenActions}
@@ -126,6 +129,27 @@ class InvestigationScreen(Screen[None]):
         Binding("1", "tab(1)", "Tab 1-9", show=False, tooltip="Jump to the evidence tab 1 to 9"),
         *(Binding(str(n), f"tab({n})", "", show=False) for n in range(2, 10)),
         Binding("question_mark", "help", "Help", tooltip="Every key of this screen"),
+        Binding(
+            "k",
+            "checklist",
+            "Checklist",
+            show=False,
+            tooltip="The playbook's steps: space ticks, enter runs, escape returns",
+        ),
+        Binding(
+            "u",
+            "status_update",
+            "Status update",
+            show=False,
+            tooltip="Draft a stakeholder update (conditions, actions, needs) to copy",
+        ),
+        Binding(
+            "b",
+            "playbook",
+            "Playbook",
+            show=False,
+            tooltip="Choose or change the playbook this investigation follows",
+        ),
         Binding("q", "leave", "Back", tooltip="Back to the list of investigations"),
         Binding(
             "escape", "close_composer", "Close", tooltip="Close the composer (the draft is kept)"
@@ -436,6 +460,13 @@ class InvestigationScreen(Screen[None]):
         if inv.status is target:
             self.notify(f"Already {target.value}.")
             return
+        if target is Status.RESOLVED and self.confirm_unmet_exit_criteria(
+            lambda: self._set_status(inv, target)
+        ):
+            return
+        self._set_status(inv, target)
+
+    def _set_status(self, inv: Investigation, target: Status) -> None:
         when = self.session.clock()
 
         def change(store: NotebookStore) -> Message:

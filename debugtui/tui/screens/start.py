@@ -63,7 +63,7 @@ class StartScreen(Screen[None]):
     AUTO_FOCUS = "#investigations"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new", "New", tooltip="Start a new investigation (title and severity)"),
+        Binding("n", "new", "New", tooltip="Start a new investigation (title, severity, playbook)"),
         Binding("enter,o", "open", "Open", tooltip="Open the selected investigation"),
         Binding("d", "delete", "Delete", tooltip="Delete the selected investigation, after a yes"),
         Binding("question_mark", "help", "Help", tooltip="This list of keys"),
@@ -110,7 +110,11 @@ class StartScreen(Screen[None]):
 
     def _create(self, new: NewInvestigation) -> None:
         def create(store: NotebookStore) -> Message:
-            return self.Created(store.create_investigation(new.title, severity=new.severity))
+            return self.Created(
+                store.create_investigation(
+                    new.title, severity=new.severity, playbook_id=new.playbook_id
+                )
+            )
 
         self.session.queue.submit(self, "create the investigation", create)
 
