@@ -29,6 +29,7 @@ from debugtui.tui.messages import StoreFailed
 from debugtui.tui.panels.base import SourcePanel
 from debugtui.tui.panels.containers import ContainersPanel
 from debugtui.tui.panels.deploys import DeploysPanel
+from debugtui.tui.panels.logs import LogsPanel
 from debugtui.tui.panels.queries import QueriesPanel
 from debugtui.tui.panels.sockets import SocketsPanel
 from debugtui.tui.panels.system import SystemPanel
@@ -51,6 +52,7 @@ from debugtui.tui.widgets.timeline import Timeline
 
 PANELS: tuple[tuple[str, Callable[[], Widget]], ...] = (
     ("Deploys", DeploysPanel),
+    ("Logs", LogsPanel),
     ("Queries", QueriesPanel),
     ("Containers", ContainersPanel),
     ("Sockets", SocketsPanel),
