@@ -95,6 +95,8 @@ class Context:
     """Source name -> the params its snapshot was collected with (to re-run the evidence)."""
     collected_at: Mapping[str, datetime] = field(default_factory=dict)
     """Source name -> when its snapshot was taken (the end of an open-ended log window)."""
+    memo: dict[str, Any] = field(default_factory=dict, compare=False)
+    """What several rules derive from the same data (the error spike), computed once."""
 
 
 def evaluate(
@@ -627,11 +629,14 @@ def _rate(value: float) -> str:
 
 
 def _spike(ctx: Context) -> Spike | None:
-    logs = ctx.data.get("logs")
-    if logs is None or not logs.histogram:
-        return None
-    end = ctx.collected_at.get("logs", ctx.now)
-    return find_spike(logs, ctx.thresholds.error_spike_factor, end)
+    if "spike" not in ctx.memo:
+        logs = ctx.data.get("logs")
+        end = ctx.collected_at.get("logs", ctx.now)
+        found = None
+        if logs is not None and logs.histogram:
+            found = find_spike(logs, ctx.thresholds.error_spike_factor, end)
+        ctx.memo["spike"] = found
+    return ctx.memo["spike"]
 
 
 def error_spike(ctx: Context) -> Iterator[Finding]:
@@ -689,6 +694,11 @@ def error_spike(ctx: Context) -> Iterator[Finding]:
         subject=f"log errors ({_short(spike.pattern, 40)})",
         at=spike.start,
     )
+
+
+def _minutes(delay: timedelta) -> str:
+    """A delay between minutes of the histogram: whole minutes are all it knows."""
+    return f"{int(delay.total_seconds() // 60)} min"
 
 
 def _stamp(when: datetime) -> str:
@@ -791,7 +801,7 @@ def deploy_before_errors(ctx: Context) -> Iterator[Finding]:
             else Severity.WARNING,
             statement=(
                 f"deploy {marker.name} ({marker.repo} {marker.short_sha} "
-                f"“{_short(marker.subject, 50)}”) {format_duration(delay)} before log errors "
+                f"“{_short(marker.subject, 50)}”) {_minutes(delay)} before log errors "
                 f"rose {spike.ratio_text()} ({_rate(spike.baseline_rate)} -> "
                 f"{_rate(spike.rate)})"
             ),

@@ -160,16 +160,20 @@ def snapshot_events(
     snapshots: Mapping[str, Snapshot], factor: float, now: datetime
 ) -> list[IncidentEvent]:
     """The events of the latest snapshots (deploys, logs, containers) that succeeded."""
+    readers = {
+        "deploys": lambda snap: deploy_events(snap.data),
+        "containers": lambda snap: container_events(snap.data),
+        "logs": lambda snap: error_events(snap.data, factor, snap.collected_at or now),
+    }
     events: list[IncidentEvent] = []
     for name, snap in snapshots.items():
-        if not snap.ok or snap.data is None:
+        read = readers.get(name)
+        if read is None or not snap.ok or snap.data is None:
             continue
-        if name == "deploys":
-            events += deploy_events(snap.data)
-        elif name == "containers":
-            events += container_events(snap.data)
-        elif name == "logs":
-            events += error_events(snap.data, factor, snap.collected_at or now)
+        try:
+            events += read(snap)
+        except Exception:  # like a findings rule: data it did not expect costs its events only
+            continue
     return events
 
 

@@ -9,6 +9,7 @@ evidence panel is added with one line there.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -29,6 +30,9 @@ from debugtui.tui.messages import StoreFailed
 from debugtui.tui.panels.base import SourcePanel
 from debugtui.tui.panels.containers import ContainersPanel
 from debugtui.tui.panels.deploys import DeploysPanel
+from debugtui.tui.panels.findings import FindingsPanel
+from debugtui.tui.panels.incident_tab import IncidentTab
+from debugtui.tui.panels.incident_timeline import IncidentTimelinePanel
 from debugtui.tui.panels.logs import LogsPanel
 from debugtui.tui.panels.queries import QueriesPanel
 from debugtui.tui.panels.sockets import SocketsPanel
@@ -51,12 +55,14 @@ from debugtui.tui.widgets.phase_rail import PhaseRail
 from debugtui.tui.widgets.timeline import Timeline
 
 PANELS: tuple[tuple[str, Callable[[], Widget]], ...] = (
+    ("Findings", FindingsPanel),
     ("Deploys", DeploysPanel),
     ("Logs", LogsPanel),
     ("Queries", QueriesPanel),
     ("Containers", ContainersPanel),
     ("Sockets", SocketsPanel),
     ("System", SystemPanel),
+    ("Timeline", IncidentTimelinePanel),
     ("Guide", GuidePanel),
 )
 """The main area's tabs, in order: (title, widget factory). Each panel widget has an
@@ -330,6 +336,7 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         self.investigation = message.investigation
         self._drafts = message.drafts
         self.timeline.show_entries(message.entries)
+        self._entries_changed()
         self.refresh_bindings()
 
     def on_investigation_screen_load_failed(self, message: LoadFailed) -> None:
@@ -338,6 +345,7 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
 
     def on_investigation_screen_entry_added(self, message: EntryAdded) -> None:
         self.timeline.add_entry(message.entry)
+        self._entries_changed()
 
     def on_investigation_screen_entry_failed(self, message: EntryFailed) -> None:
         self.notify(
@@ -353,12 +361,14 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
 
     def on_investigation_screen_entry_changed(self, message: EntryChanged) -> None:
         self.timeline.replace_entry(message.entry)
+        self._entries_changed()
 
     def on_investigation_screen_investigation_changed(self, message: InvestigationChanged) -> None:
         self.investigation = message.investigation
         if self._target_phase is message.investigation.phase:
             self._target_phase = None
         self.timeline.add_entry(message.entry)
+        self._entries_changed()
 
     def on_investigation_screen_change_failed(self, message: ChangeFailed) -> None:
         self._target_phase = None
@@ -389,6 +399,70 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
 
         self._submit("pin the evidence", pin)
         self.notify(f"Pinned: {evidence.title}", markup=False, timeout=3)
+
+    # -- the Findings and Timeline tabs: fed with every snapshot and the notebook's entries --
+
+    def on_source_panel_collected(self, message: SourcePanel.Collected) -> None:
+        for tab in self.query(IncidentTab):
+            tab.feed(message.snapshot)
+
+    def _entries_changed(self) -> None:
+        entries = self.timeline.entries
+        for tab in self.query(IncidentTab):
+            tab.show_entries(entries)
+
+    def on_findings_panel_hypothesis_requested(
+        self, message: FindingsPanel.HypothesisRequested
+    ) -> None:
+        """``h`` on a finding: its evidence is committed first, then the hypothesis it
+        supports (so the hypothesis never points at evidence that is not on disk)."""
+        inv = self.investigation
+        if inv is None:
+            return
+        evidence = message.evidence
+        now = self.session.clock()
+
+        def add(store: NotebookStore) -> Message:
+            pinned = store.add_entry(
+                inv.id,
+                EntryKind.EVIDENCE,
+                evidence.title,
+                data=evidence.to_dict(),
+                happened_at=message.happened_at,
+            )
+            self.post_message(self.EntryAdded(pinned))
+            hypothesis = replace(message.hypothesis, supporting=(pinned.id,))
+            entry = store.add_entry(
+                inv.id,
+                EntryKind.HYPOTHESIS,
+                message.text,
+                data=hypothesis.to_dict(),
+                happened_at=now,
+            )
+            return self.EntryAdded(entry)
+
+        self._submit("turn the finding into a hypothesis", add)
+        self.notify(f"Hypothesis: {message.text}", markup=False, timeout=3)
+
+    def on_findings_panel_suspect_requested(self, message: FindingsPanel.SuspectRequested) -> None:
+        inv = self.investigation
+        if inv is None:
+            return
+        now = self.session.clock()
+
+        def mark(store: NotebookStore) -> Message:
+            entry = store.add_entry(
+                inv.id,
+                EntryKind.NOTE,
+                message.text,
+                data=message.data,
+                happened_at=now,
+                starred=True,
+            )
+            return self.EntryAdded(entry)
+
+        self._submit("mark the suspect", mark)
+        self.notify(message.text, markup=False, timeout=3)
 
     def on_composer_draft_changed(self, message: Composer.DraftChanged) -> None:
         self._remember_draft(message.kind, message.values)
@@ -521,6 +595,8 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
             # Jumping to a panel means working in it: its keys (r, /, p) apply from now on.
             for panel in panes[number - 1].query(SourcePanel):
                 panel.table.focus()
+            for tab in panes[number - 1].query(IncidentTab):
+                tab.listing.focus()
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen("investigation", help_rows(self.app, self)))
