@@ -49,19 +49,26 @@ class Engines:
     postgres_port: int | None = None
 
 
-def demo_config(files: DemoFiles, engines: Engines = Engines()) -> str:
-    """The TOML config pointing every source at the sandbox (``files.root``)."""
+def demo_config(files: DemoFiles, engines: Engines = Engines(), *, relative: bool = False) -> str:
+    """The TOML config pointing every source at the sandbox (``files.root``).
+
+    ``relative`` writes the repository and log paths relative to the sandbox, for a process
+    running in it: the screenshots show the same paths wherever they were made.
+    """
     missing = files.root / "not-running"
+    repo, logs = files.repo, files.logs
+    if relative:
+        repo, logs = repo.relative_to(files.root), logs.relative_to(files.root)
     dsn = engines.postgres_dsn or f"host={missing} port=5432 dbname={DEMO_DB} connect_timeout=2"
     host = engines.docker_host or f"unix://{missing / 'podman.sock'}"
     ports = [engines.postgres_port] if engines.postgres_port else []
     return (
         "# Written by `debugtui demo`: every source points at the sandbox incident.\n"
         "[deploys]\n"
-        f"repos = [{_toml(files.repo)}]\n"
+        f"repos = [{_toml(repo)}]\n"
         'since = "48h"\n'
         "\n[logs]\n"
-        f"paths = [{_toml(files.logs)}]\n"
+        f"paths = [{_toml(logs)}]\n"
         'since = "2h"\n'
         "\n[postgres]\n"
         f"dsn = {_toml(dsn)}\n"
