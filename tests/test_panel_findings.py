@@ -118,6 +118,18 @@ def status(panel: FindingsPanel) -> str:
     return panel.query_one("#findings-status", Static).visual.plain  # type: ignore[attr-defined]
 
 
+async def test_opening_the_investigation_fills_findings_from_the_panels_own_collects(
+    store: NotebookStore, inv: Investigation, demo: DemoFiles
+) -> None:
+    """No feeding: the Deploys and Logs panels collect on mount, the screen forwards."""
+    async with app_for(store, inv, demo.logs, demo.repo).run_test(size=(120, 36)) as pilot:
+        panel = await open_findings(pilot)
+        rules = {f.rule for f in panel.findings}
+        assert {"error_spike", "deploy_before_errors"} <= rules
+        deploy = next(f for f in panel.findings if f.rule == "deploy_before_errors")
+        assert DEPLOY_TAG in deploy.statement
+
+
 async def test_findings_fill_from_the_panels_collects_most_severe_first(
     store: NotebookStore,
     inv: Investigation,

@@ -9,10 +9,12 @@ and are handed to the screen the way their panels hand them (``feed``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from panel_support import LITERAL, LITERAL_SHOWN
 from rich.console import Console
 from test_tui_support import open_store, settle
 from textual.pilot import Pilot
@@ -273,3 +275,26 @@ async def test_container_events_are_marked_and_listed(
         crashes = [e for e in panel.events if e.title.startswith(podman_engine.names.crashloop)]
         assert crashes and {e.kind for e in crashes} == {"container"}
         assert "◆" in strip_lines(panel)[1]
+
+
+async def test_untrusted_text_on_the_axis_shows_literally(
+    store: NotebookStore,
+    inv: Investigation,
+    demo: DemoFiles,
+    logs: Snapshot,
+    deploys: Snapshot,
+) -> None:
+    note = store.add_entry(inv.id, EntryKind.NOTE, LITERAL, happened_at=demo.spike_at)
+    marker = deploys.data.markers[0]
+    hostile = replace(
+        deploys, data=replace(deploys.data, markers=(replace(marker, subject=LITERAL),))
+    )
+    async with app_for(store, inv, demo).run_test(size=(160, 36)) as pilot:
+        panel = await open_timeline(pilot)
+        await feed(pilot, logs, hostile)
+        console = Console(width=300, record=True, color_system=None)
+        for key in (f"entry:{note.id}", f"deploy:shop:{marker.name}:{marker.sha[:7]}"):
+            console.print(panel.listing.get_option(key).prompt)
+        shown = console.export_text()
+        assert shown.count(LITERAL_SHOWN) == 2
+        assert "\x1b" not in shown  # the escape is written out, never sent
