@@ -48,6 +48,19 @@ def inv(store: NotebookStore) -> Investigation:
     return store.create_investigation("workers keep restarting", Severity.SEV2)
 
 
+@pytest.fixture
+def exited(podman_engine: PodmanEngine) -> Iterator[str]:
+    """A container of this test that said bye and exited with code 7 (its die event is in the
+    events window whenever the test runs, unlike the session's containers')."""
+    name = "dt-panel-exited"
+    podman_engine.run_container(name, "sh", "-c", "echo bye; exit 7")
+    podman_engine.podman("wait", name)
+    try:
+        yield name
+    finally:
+        podman_engine.remove_container(name)
+
+
 def app_for(store: NotebookStore, inv: Investigation, tmp_path: Path, host: str) -> DebugApp:
     config = Config(containers=ContainersConfig(host=host), logs=quiet_logs(tmp_path))
     return make_app(store, open_id=inv.id, config=config)
@@ -131,24 +144,40 @@ async def test_r_collects_again(
 
 
 async def test_enter_shows_the_whole_record_with_its_events(
-    store: NotebookStore, inv: Investigation, tmp_path: Path, podman_engine: PodmanEngine
+    store: NotebookStore,
+    inv: Investigation,
+    tmp_path: Path,
+    podman_engine: PodmanEngine,
+    exited: str,
 ) -> None:
-    names = podman_engine.names
     app = app_for(store, inv, tmp_path, podman_engine.host)
     async with app.run_test(size=(120, 36)) as pilot:
         panel = await open_panel(pilot, ContainersPanel)
-        select(panel, names.crashloop)
+        select(panel, exited)
         await pilot.press("enter")
         await pilot.pause()
         text = rendered_text(detail_static(pilot)).plain
-        assert f"name  {names.crashloop}" in text
+        assert f"name  {exited}" in text
         assert podman_engine.image in text
-        assert "restarts  " in text
-        assert "die  exit code 1" in text
+        assert "last exit code  7" in text
+        assert "resources  - (not running)" in text
+        assert "die  exit code 7" in text
+
+        await pilot.press("escape")
+        select(panel, podman_engine.names.running)
+        await pilot.press("enter")
+        await pilot.pause()
+        text = rendered_text(detail_static(pilot)).plain
+        assert "memory limit  64.0 MiB" in text
+        assert "% of one core" in text
 
 
 async def test_l_opens_the_containers_recent_output_filterable(
-    store: NotebookStore, inv: Investigation, tmp_path: Path, podman_engine: PodmanEngine
+    store: NotebookStore,
+    inv: Investigation,
+    tmp_path: Path,
+    podman_engine: PodmanEngine,
+    exited: str,
 ) -> None:
     names = podman_engine.names
     app = app_for(store, inv, tmp_path, podman_engine.host)
@@ -174,10 +203,10 @@ async def test_l_opens_the_containers_recent_output_filterable(
 
         await view(pilot, panel, "events")  # from an event row, the same container's output
         rows = shown_rows(panel)
-        index = next(i for i, r in enumerate(rows) if r[1] == names.crashloop)
+        index = next(i for i, r in enumerate(rows) if r[1] == exited)
         panel.table.move_cursor(row=index)
         screen = await open_logs(pilot)
-        assert "boom" in logs_text(screen)
+        assert logs_text(screen) == "bye"
 
 
 async def test_output_with_markup_and_escapes_is_shown_literally(
@@ -187,6 +216,7 @@ async def test_output_with_markup_and_escapes_is_shown_literally(
     podman_engine.run_container(
         name, "printf", r"[bold]x \033]0;pwn\007 [link=http://evil]y[/link]\n"
     )
+    podman_engine.podman("wait", name)
     try:
         app = app_for(store, inv, tmp_path, podman_engine.host)
         async with app.run_test(size=(120, 36)) as pilot:
@@ -248,7 +278,11 @@ async def test_a_missing_engine_shows_error_and_hint_while_the_app_works(
 
 
 async def test_pinned_container_and_event_are_evidence_and_in_the_export(
-    store: NotebookStore, inv: Investigation, tmp_path: Path, podman_engine: PodmanEngine
+    store: NotebookStore,
+    inv: Investigation,
+    tmp_path: Path,
+    podman_engine: PodmanEngine,
+    exited: str,
 ) -> None:
     names = podman_engine.names
     app = app_for(store, inv, tmp_path, podman_engine.host)
@@ -265,8 +299,10 @@ async def test_pinned_container_and_event_are_evidence_and_in_the_export(
         assert entry.evidence.rows == (row,)
 
         await view(pilot, panel, "events")
+        rows = shown_rows(panel)
+        panel.table.move_cursor(row=next(i for i, r in enumerate(rows) if r[1] == exited))
         event = panel.event_for(panel.table.cursor_values or ())
-        assert event is not None
+        assert event is not None and event.container == exited
         await pilot.press("p")
         await settle(pilot)
         [pinned] = [e for e in evidence_entries(store, inv) if "event" in e.evidence.columns]
