@@ -94,7 +94,8 @@ async def settle(pilot: Pilot[None]) -> None:
 
 async def drive(pilot: Pilot[None], shot: Shot) -> None:
     """Press the shot's keys once the app has settled, and settle again after each; stop the
-    cursors blinking so the picture does not depend on when it is taken."""
+    cursors blinking and clear the toasts so the picture does not depend on when it is
+    taken."""
     await settle(pilot)
     for key in shot.keys:
         await pilot.press(key)
@@ -102,6 +103,8 @@ async def drive(pilot: Pilot[None], shot: Shot) -> None:
     for screen in pilot.app.screen_stack:
         for field in screen.query(Input):
             field.cursor_blink = False
+    # A toast lives a few seconds: whether it is still up would depend on the machine's speed.
+    pilot.app.clear_notifications()
     await pilot.pause()
 
 
