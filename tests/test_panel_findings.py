@@ -351,3 +351,34 @@ async def test_commit_subjects_with_markup_and_escapes_show_literally(
         shown = row_text(panel, key).replace("\n", "")
         assert LITERAL_SHOWN[:20] in shown  # cut in the statement, but every character shown
         assert "\x1b" not in shown
+
+
+async def test_deploys_before_the_investigations_impact_start_are_listed_as_suspects(
+    store: NotebookStore, demo: DemoFiles, logs: Snapshot, tmp_path: Path
+) -> None:
+    repo = tmp_path / "shop"
+    subprocess.run(["git", "clone", "-q", str(demo.repo), str(repo)], check=True)
+    pushed_at = demo.deploy_at - timedelta(minutes=20)
+    stamp = pushed_at.strftime("%Y-%m-%dT%H:%M:%S+0000")
+    env = {
+        "GIT_COMMITTER_NAME": "x",
+        "GIT_COMMITTER_EMAIL": "x@example.com",
+        "GIT_COMMITTER_DATE": stamp,
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+    }
+    subprocess.run(
+        ["git", "tag", "-a", "v2.3.9", "-m", "config push", "HEAD~1"], cwd=repo, env=env, check=True
+    )
+    deploys = DeploysSource(Config(deploys=DeploysConfig(repos=(str(repo),)))).collect({})
+    inv = store.create_investigation("checkout 502s", impact_started_at=demo.spike_at)
+    async with app_for(store, inv, demo.logs, repo).run_test(size=(120, 36)) as pilot:
+        panel = await open_findings(pilot)
+        await feed(pilot, logs, deploys)
+        [suspect] = [f for f in panel.findings if f.rule == "deploy_suspect"]
+        assert "v2.3.9" in suspect.statement and "before the impact start" in suspect.statement
+        await select(pilot, panel, "deploy_suspect")
+        await pilot.press("S")
+        await settle(pilot)
+        assert SUSPECT_FLAG in row_text(panel, suspect.key)
+        assert any(e.text.startswith("suspect: deploy v2.3.9") for e in store.entries(inv.id))
