@@ -3,10 +3,12 @@ pgbench workload and a deliberately slow function already run), driven through P
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from panel_support import (
     LITERAL,
@@ -218,6 +220,43 @@ async def test_sessions_and_blocking_chains_are_further_views(
         waiting.join(timeout=30)
         holder.close()
         waiter.close()
+
+
+async def test_a_statement_running_with_no_entry_yet_is_its_own_view(
+    store: NotebookStore, inv: Investigation, tmp_path: Path, postgres: PostgresServer
+) -> None:
+    runner = postgres.connect(tracked=False)  # so it never gets an entry
+    pid = runner.info.backend_pid
+    sql = "SELECT pg_sleep(60) AS panel_unrecorded"
+
+    def run() -> None:
+        with contextlib.suppress(psycopg.errors.QueryCanceled):
+            runner.execute(sql)
+
+    running = threading.Thread(target=run, daemon=True)
+    running.start()
+    postgres.psql(
+        "DO $$ BEGIN WHILE NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE state = 'active' "
+        f"AND pid = {pid} AND query_id IS NOT NULL) LOOP PERFORM pg_sleep(0.05); END LOOP; END $$",
+        tracked=False,
+    )
+    try:
+        app = app_for(store, inv, tmp_path, postgres.dsn)
+        async with app.run_test(size=(120, 36)) as pilot:
+            panel = await open_panel(pilot, QueriesPanel)
+            await view(pilot, panel, "unrecorded")
+            pids = column(panel, "pid")
+            panel.table.move_cursor(row=pids.index(str(pid)))
+            await pilot.press("enter")
+            await pilot.pause()
+            text = rendered_text(detail_static(pilot)).plain
+            assert f"pid  {pid}" in text
+            assert "state  active" in text
+            assert text.endswith(f"query:\n{sql}")
+    finally:
+        postgres.psql(f"SELECT pg_cancel_backend({pid})", tracked=False)
+        running.join(timeout=30)
+        runner.close()
 
 
 async def test_without_pg_stat_statements_the_warning_shows_and_activity_still_works(
