@@ -458,3 +458,22 @@ async def test_a_note_the_store_refuses_goes_back_into_the_composer(
         # Textual has no public list of notifications; the private one is read, not changed.
         shown = [n.message for n in pilot.app._notifications]
         assert any(m.startswith("Could not save the note") and "closed" in m for m in shown)
+
+
+async def test_zoom_gives_the_tabs_the_screen_and_back(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        tabs = screen.query_one("#panels")
+        before = tabs.size.height
+        await pilot.press("z")
+        await pilot.pause()
+        assert not screen.query_one(Timeline).display
+        assert tabs.size.height > before + 5
+        await pilot.press("z")
+        await pilot.pause()
+        assert screen.query_one(Timeline).display
+        assert screen.query_one(Timeline).has_focus
+        assert tabs.size.height == before

@@ -158,6 +158,12 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
             show=False,
             tooltip="Choose or change the playbook this investigation follows",
         ),
+        Binding(
+            "z",
+            "zoom",
+            "Zoom",
+            tooltip="Give the evidence tabs the whole screen (again: back to the notebook)",
+        ),
         Binding("q", "leave", "Back", tooltip="Back to the list of investigations"),
         Binding(
             "escape", "close_composer", "Close", tooltip="Close the composer (the draft is kept)"
@@ -597,6 +603,16 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
                 panel.table.focus()
             for tab in panes[number - 1].query(IncidentTab):
                 tab.listing.focus()
+
+    def action_zoom(self) -> None:
+        """At 80x24 the tabs get a few rows; zoomed, they get all but the header and footer."""
+        self.toggle_class("-zoomed")
+        if not self.has_class("-zoomed"):
+            self.timeline.focus()
+            return
+        for panel in self.query(SourcePanel):
+            if panel.active:
+                panel.table.focus()
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen("investigation", help_rows(self.app, self)))
