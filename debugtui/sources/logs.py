@@ -69,6 +69,7 @@ __all__ = [
     "run_search",
     "search",
     "validate_pattern",
+    "verdict",
 ]
 
 
@@ -131,21 +132,31 @@ class LogsSource(Source):
             result = run_search(query)
         except (PatternError, SearchError) as exc:
             raise SourceError(exc.message, exc.hint) from None
-        if result.files and all(f.state == "skipped" for f in result.files):
-            raise SourceError(
-                f"no readable log file in {', '.join(query.paths)}",
-                "check the paths ([logs] paths in debugtui.toml) and that you may read them "
-                "(run as root or add yourself to the adm group)",
-            )
-        if not result.files:
-            raise SourceError(
-                f"no log file found in {', '.join(query.paths)}",
-                "set [logs] paths in debugtui.toml to your log files or directories",
-            )
-        warnings = [f"{f.path}: {f.summary}" for f in result.files if f.state != "ok"]
-        return result, [*warnings, *result.notes]
+        return result, verdict(query, result)
 
     def hint_for(self, exc: BaseException) -> str | None:
         if isinstance(exc, PermissionError):
             return "run as a user who may read the logs (root, or the adm group)"
         return None
+
+
+def verdict(query: LogQuery, result: LogSearchResult) -> list[str]:
+    """A finished search's warnings, or SourceError when it could read no file at all.
+
+    Every file that was not read whole, or was read with a caveat (binary, invalid UTF-8, no
+    timestamps for the window), is a warning: its matches are missing or not what they seem.
+    """
+    if result.files and all(f.state == "skipped" for f in result.files):
+        why = "; ".join(f"{f.path}: {f.reason}" for f in result.files[:3])
+        raise SourceError(
+            f"no readable log file in {', '.join(query.paths)} ({why})",
+            "check the paths ([logs] paths in debugtui.toml) and that you may read them "
+            "(run as root or add yourself to the adm group)",
+        )
+    if not result.files:
+        raise SourceError(
+            f"no log file found in {', '.join(query.paths)}",
+            "set [logs] paths in debugtui.toml to your log files or directories",
+        )
+    warnings = [f"{f.path}: {f.summary}" for f in result.files if f.state != "ok" or f.notes]
+    return [*warnings, *result.notes]
