@@ -30,6 +30,7 @@ from debugtui.sources.registry import make_source
 from debugtui.status_update import STATUS_UPDATE_KEY
 from debugtui.tui.app import DebugApp, make_app
 from debugtui.tui.keys import help_rows
+from debugtui.tui.panels.deploys import DeploysPanel
 from debugtui.tui.panels.logs import LogsPanel
 from debugtui.tui.screens import investigation as investigation_module
 from debugtui.tui.screens.confirm import ConfirmScreen
@@ -365,6 +366,30 @@ async def test_enter_without_the_source_panel_says_what_to_run(
         )
 
 
+async def test_a_run_asked_while_its_panel_is_busy_runs_after_it(
+    store: NotebookStore, tmp_path: Path
+) -> None:
+    """The deploys panel skips a collect while one runs: the step's run waits its turn."""
+    demo = build_incident(tmp_path / "incident")  # the deploys source windows on the real now
+    config = Config(
+        logs=LogsConfig(paths=(str(demo.logs),)), deploys=DeploysConfig(repos=(str(demo.repo),))
+    )
+    inv = store.create_investigation("5xx after deploy", playbook_id="deploy-errors")
+    app = app_for(store, config, inv.id, sources=real_for("logs", "deploys"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        panel = screen.query_one(DeploysPanel)
+        step = screen.playbook.step("what-changed") if screen.playbook else None
+        assert step is not None and step.run is not None
+        panel.collect({"since": "1h"})  # busy from here until its snapshot is back
+        assert screen.run_step(step)
+        await settle(pilot)
+        assert panel.snapshot is not None
+        assert panel.snapshot.params == {"since": "24h"}
+        assert screen.query_one("#panels", TabbedContent).active == "tab-deploys"
+        assert any("v2.4.0" in " ".join(row) for row in panel.snapshot.tables()["markers"].rows)
+
+
 async def test_a_check_shows_fail_then_pass_from_real_system_findings(
     store: NotebookStore, tmp_path: Path
 ) -> None:
@@ -382,6 +407,10 @@ async def test_a_check_shows_fail_then_pass_from_real_system_findings(
         first = checklist_rows(screen)[0]
         assert first.startswith("[ ] Find which filesystem")
         assert first.endswith("▶system ✗ fail")
+        await pilot.press("k")
+        await settle(pilot)
+        detail = shown(screen.query_one("#step-detail", Static))
+        assert detail.startswith("✗ fail disk_full: ") and "full" in detail.split(":", 1)[1]
     quiet = Config(
         logs=firing.logs, thresholds=ThresholdsConfig(disk_warning=101.0, disk_critical=101.0)
     )

@@ -90,6 +90,8 @@ class PlaybookSupport(_Screen):
     _results: Mapping[str, CheckResult] = {}
     _pending_runs: Mapping[str, tuple[dict[str, Any], bool]] = {}
     """Source name -> (params of a step's run not collected yet, retried already)."""
+    _problem = ""
+    """Why the investigation's playbook is not shown (it is not installed here)."""
     _update_was_due: bool | None = None
     _suggested: frozenset[str] = frozenset()
     _reminding = False
@@ -139,7 +141,9 @@ class PlaybookSupport(_Screen):
         if message.wanted != self._playbook_loaded_for:
             return  # the playbook was changed again meanwhile
         self._playbook, self._catalogue = message.playbook, message.catalogue
+        self._problem = ""
         if message.wanted and message.playbook is None:
+            self._problem = f"playbook {message.wanted} missing"
             self.notify(
                 f"Playbook {message.wanted!r} is not installed: see debugtui playbooks list.",
                 severity="warning",
@@ -151,12 +155,8 @@ class PlaybookSupport(_Screen):
 
     def _show_checklist(self) -> None:
         pb = self._playbook
-        inv = self.investigation
-        problem = ""
-        if pb is None and inv is not None and inv.playbook_id:
-            problem = f"playbook {inv.playbook_id} missing"
         self._results = check_results(pb, self._findings, self._sources_ok()) if pb else {}
-        self.rail.show_playbook(pb, self._done(), self._results, problem)
+        self.rail.show_playbook(pb, self._done(), self._results, self._problem)
 
     def _done(self) -> frozenset[str]:
         pb = self._playbook
@@ -166,10 +166,10 @@ class PlaybookSupport(_Screen):
 
     def on_investigation_screen_loaded(self, message: Any) -> None:
         self._follow_playbook(message.investigation)
+        # The first look at the update reminder comes with the playbook (its cadence).
         if not self._reminding:
             self._reminding = True
             self.set_interval(REMIND_SECONDS, self._remind_update)
-        self._remind_update()
 
     def on_investigation_screen_investigation_changed(self, message: Any) -> None:
         self._follow_playbook(message.investigation)
