@@ -5,7 +5,8 @@ previous container sample) and collects in a thread worker that posts the snapsh
 worker never touches widgets. The panel shows a loading indicator on the first load, then a
 status line with the data's age; ``r`` refreshes, auto-refresh runs only while the panel's
 tab is visible and can be paused. A failed source shows its error and hint in place and keeps
-the last good rows, marked stale. Tables are :class:`LiveTable`: filter, sort, mark, copy,
+the last good rows, marked stale; a snapshot's warnings (partial results, caveats) show as
+literal lines above the table. Tables are :class:`LiveTable`: filter, sort, mark, copy,
 and ``p`` pins rows (or ``P`` the whole view) into the notebook as evidence.
 
 Panels post two messages that bubble to the investigation screen: :class:`SourcePanel.Collected`
@@ -37,6 +38,7 @@ from debugtui.timewindow import format_duration
 from debugtui.tui.literal import literal
 from debugtui.tui.panels.detail import DetailScreen
 from debugtui.tui.panels.table import LiveTable
+from debugtui.tui.panels.warnings import WarningsLine
 from debugtui.tui.session import Session
 
 PIN_ROW_LIMIT = 1000
@@ -113,6 +115,7 @@ class SourcePanel(Vertical, can_focus=False):
     def compose(self) -> ComposeResult:
         yield Static(id="panel-status")
         yield Static(id="panel-error")
+        yield WarningsLine(id="panel-warnings")
         yield from self.compose_controls()
         yield LiveTable(key_columns=self._key_columns(0), id="panel-table")
         yield Input(placeholder="filter rows (enter keeps, escape clears)", id="panel-filter")
@@ -188,6 +191,7 @@ class SourcePanel(Vertical, can_focus=False):
         if snap.ok:
             self.snapshot, self.last_error = snap, None
             error.remove_class("-shown")
+            self.query_one(WarningsLine).show_warnings(snap.warnings)
             self.show_snapshot(snap)
         else:
             self.last_error = snap

@@ -13,16 +13,14 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
 from debugtui.config import Config
-from debugtui.sources.base import Snapshot, Source, SourceError, Table
+from debugtui.sources.base import Source, SourceError, Table
 from debugtui.sources.containerevents import ContainerEvent
 from debugtui.sources.containers import ContainerInfo, ContainersData
 from debugtui.tui.panels.base import SourcePanel
 from debugtui.tui.panels.container_logs import ContainerLogsScreen
-from debugtui.tui.panels.warnings import WarningsLine
 
 NAME_COLUMNS: dict[str, str] = {"containers": "name", "stats": "name", "events": "container"}
 """The column naming the container, per view."""
@@ -40,13 +38,6 @@ class ContainersPanel(SourcePanel):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("l", "logs", "Logs", tooltip="The selected container's recent output"),
     ]
-
-    def compose_controls(self) -> ComposeResult:
-        yield WarningsLine(id="panel-warnings")
-
-    def show_snapshot(self, snap: Snapshot) -> None:
-        self.query_one(WarningsLine).show_warnings(snap.warnings)
-        super().show_snapshot(snap)
 
     @property
     def view_name(self) -> str:

@@ -13,12 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from textual.app import ComposeResult
-
-from debugtui.sources.base import Snapshot, Table
+from debugtui.sources.base import Table
 from debugtui.sources.deploys import Commit, DeployMarker, DeploysData, FileChange
 from debugtui.tui.panels.base import SourcePanel
-from debugtui.tui.panels.warnings import WarningsLine
 
 
 class DeploysPanel(SourcePanel):
@@ -28,13 +25,6 @@ class DeploysPanel(SourcePanel):
         ("markers", ("repo", "kind", "name")),
     )
     refresh_seconds = None
-
-    def compose_controls(self) -> ComposeResult:
-        yield WarningsLine(id="panel-warnings")
-
-    def show_snapshot(self, snap: Snapshot) -> None:
-        self.query_one(WarningsLine).show_warnings(snap.warnings)
-        super().show_snapshot(snap)
 
     @property
     def view_name(self) -> str:

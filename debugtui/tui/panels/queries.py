@@ -19,10 +19,9 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
-from debugtui.sources.base import Snapshot, Table
+from debugtui.sources.base import Table
 from debugtui.sources.pgstats import (
     BlockedSession,
     Blocker,
@@ -36,7 +35,6 @@ from debugtui.sources.pgstats import (
 )
 from debugtui.timewindow import format_duration
 from debugtui.tui.panels.base import SourcePanel
-from debugtui.tui.panels.warnings import WarningsLine
 
 SORTS: tuple[str, ...] = ("total", "mean", "calls", "io")
 """What ``o`` cycles through: keys of the source's ``SORT_KEYS``."""
@@ -83,9 +81,6 @@ class QueriesPanel(SourcePanel):
         """What the source chooses the top statements by."""
         self._sort_pending = False
 
-    def compose_controls(self) -> ComposeResult:
-        yield WarningsLine(id="panel-warnings")
-
     def on_mount(self) -> None:
         self.table.sort_column, self.table.sort_reverse = SORT_COLUMNS[self.sort], True
 
@@ -115,10 +110,6 @@ class QueriesPanel(SourcePanel):
         if message.panel is self and self._sort_pending:
             self._sort_pending = False
             self.call_later(self.collect)
-
-    def show_snapshot(self, snap: Snapshot) -> None:
-        self.query_one(WarningsLine).show_warnings(snap.warnings)
-        super().show_snapshot(snap)
 
     def current_table(self) -> Table | None:
         table = super().current_table()
