@@ -171,7 +171,7 @@ class CheckResult:
 
 def implemented_rules() -> frozenset[str]:
     """The rules ``findings.evaluate`` runs: a catalogued rule without code cannot pass."""
-    return frozenset(rule.__name__ for rule in findings_module._RULE_FUNCTIONS)
+    return frozenset(rule.__name__ for rule in findings_module.RULE_FUNCTIONS)
 
 
 def check_result(
