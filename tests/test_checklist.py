@@ -140,7 +140,7 @@ def test_a_catalogued_rule_without_code_is_unknown_not_pass(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A rule findings does not run yet can never be a reassuring pass."""
-    monkeypatch.setattr(findings, "_RULE_FUNCTIONS", ())
+    monkeypatch.setattr(findings, "RULE_FUNCTIONS", ())
     assert "disk_full" not in implemented_rules()
     result = check_result("disk_full", [], {"system": True})
     assert result.outcome is Outcome.UNKNOWN
