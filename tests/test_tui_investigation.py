@@ -477,3 +477,23 @@ async def test_zoom_gives_the_tabs_the_screen_and_back(
         assert screen.query_one(Timeline).display
         assert screen.query_one(Timeline).has_focus
         assert tabs.size.height == before
+
+
+async def test_help_in_a_panel_lists_the_panel_keys_first(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    from debugtui.tui.panels.base import SourcePanel
+
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_screen(pilot)
+        panel = next(iter(screen.query(SourcePanel)))
+        panel.table.focus()
+        await pilot.pause()
+        await pilot.press("question_mark")
+        help_screen = pilot.app.screen
+        assert isinstance(help_screen, HelpScreen)
+        actions = [row.action for row in help_screen.rows]
+        assert actions[0] == "refresh_panel"
+        assert {"pin", "filter", "sort", "compose('note')"} <= set(actions)
+        assert "status('resolved')" not in actions  # r refreshes while the panel has focus

@@ -77,3 +77,29 @@ def key_for(app: App[object], node: DOMNode, action: str) -> str:
         if binding.action == action:
             return key_display(app, binding)
     return ""
+
+
+def focus_rows(app: App[object], screen: DOMNode) -> list[KeyHelp]:
+    """The keys of the focused widget and its containers (an evidence panel's r, /, p...):
+    debugtui's own classes only, innermost first, each key once."""
+    rows: list[KeyHelp] = []
+    seen: set[str] = set()
+    node = getattr(screen, "focused", None)
+    while node is not None and node is not screen:
+        for cls in type(node).__mro__:
+            if not cls.__module__.startswith("debugtui."):
+                continue
+            for binding in described(cls.__dict__.get("BINDINGS", ())):
+                if binding.key in seen:
+                    continue
+                seen.add(binding.key)
+                rows.append(
+                    KeyHelp(
+                        keys=key_display(app, binding),
+                        description=binding.description,
+                        detail=binding.tooltip or binding.description,
+                        action=binding.action,
+                    )
+                )
+        node = node.parent
+    return rows

@@ -25,7 +25,7 @@ from textual.widgets import Footer, TabbedContent, TabPane
 from debugtui.notebook.model import Entry, EntryKind, Investigation, Phase, Status
 from debugtui.notebook.store import NotebookStore, NotFoundError
 from debugtui.tui.commands import ScreenActions
-from debugtui.tui.keys import help_rows
+from debugtui.tui.keys import focus_rows, help_rows
 from debugtui.tui.messages import StoreFailed
 from debugtui.tui.panels.base import SourcePanel
 from debugtui.tui.panels.containers import ContainersPanel
@@ -615,7 +615,9 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
                 panel.table.focus()
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen("investigation", help_rows(self.app, self)))
+        here = focus_rows(self.app, self)
+        rows = here + [r for r in help_rows(self.app, self) if r.keys not in {h.keys for h in here}]
+        self.app.push_screen(HelpScreen("investigation", rows))
 
     def action_leave(self) -> None:
         self.save_draft_now()
