@@ -636,10 +636,15 @@ class NotebookStore:
 
     # -- maintenance ------------------------------------------------------------------------
 
-    def integrity_check(self) -> str:
-        """SQLite's ``PRAGMA integrity_check``: ``"ok"``, or the problems, one per line."""
+    def integrity_check(self, quick: bool = False) -> str:
+        """SQLite's ``PRAGMA integrity_check``: ``"ok"``, or the problems, one per line.
+
+        ``quick`` runs ``quick_check`` instead: every page read and its structure checked, the
+        indexes not compared with their tables, in half the time.
+        """
+        pragma = "quick_check" if quick else "integrity_check"
         with self._read() as conn:
-            rows = conn.execute("PRAGMA integrity_check").fetchall()
+            rows = conn.execute(f"PRAGMA {pragma}").fetchall()
         return "\n".join(str(row[0]) for row in rows)
 
     # -- helpers (called with the lock held) -------------------------------------------------

@@ -100,6 +100,14 @@ def run(args: argparse.Namespace, open_id: str | None = None) -> int:
         print(f"debugtui: {one_line(str(exc))}", file=sys.stderr)
         return 2
     try:
+        # The start screen would only show a failed read as a passing notification, and
+        # then offer to write new notes into a damaged file: refuse it here, untouched.
+        damage = store.integrity_check(quick=True)
+        if damage != "ok":
+            raise StoreError(
+                f"notebook {store.path} is damaged ({damage.splitlines()[0]}); debugtui "
+                "will not write to it: restore a backup or move it away"
+            )
         if open_id is not None:
             open_id = store.get_investigation(open_id).id
         app = make_app(store, open_id, config)
