@@ -265,6 +265,23 @@ async def test_pinned_match_happened_when_the_log_line_did_and_exports(
     assert first.text.split(" ", 2)[2] in markdown
 
 
+async def test_a_pinned_histogram_minute_happened_at_that_minute(
+    store: NotebookStore, inv: Investigation, demo: DemoFiles
+) -> None:
+    app = app_for(store, inv, (str(demo.logs),))
+    async with app.run_test(size=(120, 36)) as pilot:
+        panel = await open_panel(pilot)
+        await pilot.press("t")
+        assert panel.current_table() is not None
+        assert panel.current_table().columns == ("minute", "matches")
+        await pilot.press("down", "p")
+        await settle(pilot)
+        minute, count = panel.result.histogram[1]
+    (entry,) = [e for e in store.entries(inv.id) if e.kind is EntryKind.EVIDENCE]
+    assert entry.happened_at == minute
+    assert entry.data["rows"] == [[f"{minute:%Y-%m-%d %H:%M:%S}", str(count)]]
+
+
 async def test_r_searches_again(store: NotebookStore, inv: Investigation, tmp_path: Path) -> None:
     log = tmp_path / "app.log"
     log.write_text(line(NOW - timedelta(minutes=5), "ERROR first"), encoding="utf-8")
@@ -397,15 +414,17 @@ async def test_search_api_fills_the_inputs_brings_the_tab_forward_and_searches(
         assert panel.query_one("#logs-invalid", Static).has_class("-shown")
 
 
-async def test_at_80x24_a_match_row_shows_and_g_brings_the_inputs(
+async def test_a_short_panel_shows_matches_and_brings_the_inputs_back_on_g(
     store: NotebookStore, inv: Investigation, demo: DemoFiles
 ) -> None:
+    for n in range(12):  # a full timeline leaves the tabs little room on a small terminal
+        store.add_entry(inv.id, EntryKind.NOTE, f"note {n}", happened_at=NOW - timedelta(minutes=n))
     app = app_for(store, inv, (str(demo.logs),))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 16)) as pilot:
         panel = await open_panel(pilot)
         controls = panel.query_one("#logs-controls")
         assert panel.has_class("-short") and not controls.display
-        assert panel.table.row_count and panel.table.region.height >= 2
+        assert panel.table.row_count and panel.table.size.height >= 2, "a header and a match"
         await pilot.press("g")
         assert controls.display and panel.query_one("#logs-pattern", Input).has_focus
         await pilot.press("escape")

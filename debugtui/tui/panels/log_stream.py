@@ -37,6 +37,7 @@ from debugtui.sources.logs import (
     SearchProgress,
     follow,
     query_from_params,
+    verdict,
 )
 from debugtui.sources.logtimes import minute_of
 from debugtui.tui.panels.log_child import ChildSearchError, search_in_child
@@ -134,20 +135,9 @@ class StreamingLogsSource(LogsSource):
                 f"the log search failed: {exc}",
                 "`debugtui logs PATTERN --path P` runs the same search in a terminal",
             ) from None
-        # The same verdicts as LogsSource._collect, which runs its search without a feed.
-        if result.files and all(f.state == "skipped" for f in result.files):
-            raise SourceError(
-                f"no readable log file in {', '.join(query.paths)}",
-                "check the paths ([logs] paths in debugtui.toml) and that you may read them "
-                "(run as root or add yourself to the adm group)",
-            )
-        if not result.files:
-            raise SourceError(
-                f"no log file found in {', '.join(query.paths)}",
-                "set [logs] paths in debugtui.toml to your log files or directories",
-            )
-        warnings = [f"{f.path}: {f.summary}" for f in result.files if f.state != "ok"]
-        return result, [*warnings, *result.notes]
+        if result.cancelled:
+            return result, list(result.notes)  # a part of the files: no verdict on the rest
+        return result, verdict(query, result)
 
 
 def collect_streaming(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, ClassVar
@@ -41,6 +41,7 @@ from debugtui.config import Config
 from debugtui.sources.base import Snapshot, Source, SourceError, Table, describe, failure
 from debugtui.sources.logpattern import validate_pattern
 from debugtui.sources.logresults import LogMatch, LogQuery, LogSearchResult, SearchProgress
+from debugtui.sources.logs import query_from_params
 from debugtui.timewindow import TimeParseError, parse_when
 from debugtui.tui.literal import literal_line
 from debugtui.tui.panels.base import SourcePanel
@@ -53,7 +54,7 @@ from debugtui.tui.panels.log_view import (
     parse_paths,
     series,
 )
-from debugtui.tui.panels.table import MAX_ROWS, LiveTable
+from debugtui.tui.panels.table import MAX_ROWS
 
 UPDATE_SECONDS = 0.2
 """How often streamed matches and progress reach the screen while a search or follow runs."""
@@ -65,8 +66,8 @@ default): opening a match should show what surrounds it."""
 MATCH_COLUMNS = ("time", "file", "line", "text")
 INPUTS = frozenset({"logs-pattern", "logs-since", "logs-until", "logs-paths"})
 SHORT_HEIGHT = 5
-"""Below this many lines (80x24 leaves the tabs three) the inputs row shows only while one
-of them has focus (``g``), so the table keeps a row for matches."""
+"""Below this many lines (a small terminal, a full timeline, the composer open) the inputs
+row shows only while one of them has focus (``g``), so the table keeps rows for matches."""
 
 
 class LogsPanel(SourcePanel):
@@ -153,17 +154,17 @@ class LogsPanel(SourcePanel):
     # -- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        # The base's layout with the progress bar and the histogram on the status line:
-        # at 80x24 the panel has four lines, and one of them must be a match.
-        with Horizontal(id="logs-top"):
-            yield Static(id="panel-status")
-            yield ProgressBar(id="logs-progress", show_eta=False, show_percentage=False)
-            yield Sparkline([], id="logs-spark")
-            yield Static(id="logs-range")
-        yield Static(id="panel-error")
-        yield from self.compose_controls()
-        yield LiveTable(key_columns=self._key_columns(0), id="panel-table")
-        yield Input(placeholder="filter rows (enter keeps, escape clears)", id="panel-filter")
+        # The base's layout with the progress bar and the histogram beside the status line:
+        # on a small terminal every line counts, and the matches need them most.
+        for widget in super().compose():
+            if widget.id != "panel-status":
+                yield widget
+                continue
+            with Horizontal(id="logs-top"):
+                yield widget
+                yield ProgressBar(id="logs-progress", show_eta=False, show_percentage=False)
+                yield Sparkline([], id="logs-spark")
+                yield Static(id="logs-range")
 
     def compose_controls(self) -> ComposeResult:
         logs = self.app_config.logs
@@ -381,8 +382,6 @@ class LogsPanel(SourcePanel):
         return True
 
     def _query(self, params: dict[str, Any], now: datetime) -> LogQuery:
-        from debugtui.sources.logs import query_from_params
-
         return query_from_params(params, self.app_config, now)
 
     @work(thread=True, exit_on_error=False, group="logs-search", description="log search")
@@ -391,7 +390,7 @@ class LogsPanel(SourcePanel):
         generation: int,
         params: dict[str, Any],
         feed: Feed,
-        factory: Any,
+        factory: Callable[[str, Config], Source],
         config: Config,
         now: datetime,
     ) -> None:
