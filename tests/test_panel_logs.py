@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import gzip
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from rich.text import Text
 from test_tui_support import NOW, QuietSource, frozen_clock, no_blink, open_store, settle
@@ -28,12 +30,21 @@ from debugtui.export.markdown import render_markdown
 from debugtui.notebook.model import EntryKind, Investigation, Severity
 from debugtui.notebook.store import NotebookStore
 from debugtui.sources.base import Snapshot, Source
-from debugtui.sources.logresults import ContextLine, LogMatch, LogSearchResult
+from debugtui.sources.logpattern import PatternError, validate_pattern
+from debugtui.sources.logresults import (
+    ContextLine,
+    LogMatch,
+    LogQuery,
+    LogSearchResult,
+    MatchBatch,
+    SearchProgress,
+)
 from debugtui.sources.logs import query_from_params, run_search
 from debugtui.sources.registry import make_source
 from debugtui.tui.app import DebugApp, make_app
 from debugtui.tui.panels.base import SourcePanel
 from debugtui.tui.panels.detail import DetailScreen
+from debugtui.tui.panels.log_child import ChildSearchError, search_in_child
 from debugtui.tui.panels.log_stream import Feed
 from debugtui.tui.panels.log_view import (
     MAX_BUCKETS,
@@ -617,3 +628,84 @@ def test_live_and_final_histograms_agree_on_a_real_search(tmp_path: Path) -> Non
     assert snap.ok and snap.data.total == taken.counted == 30
     assert tuple(sorted(taken.minutes.items())) == snap.data.histogram
     assert snap.data.files[0].compression == "gzip"
+
+
+# -- the search in a child process ---------------------------------------------------------
+
+
+def test_a_search_in_a_child_finds_what_a_search_in_a_thread_finds(demo: DemoFiles) -> None:
+    params = {
+        "pattern": "timed out|Traceback",
+        "since": "6h",
+        "context": 2,
+        "paths": [str(demo.logs)],
+    }
+    query = query_from_params(params, Config(), NOW)
+    streamed: list[LogMatch] = []
+
+    def on_event(event: object) -> None:
+        if isinstance(event, MatchBatch):
+            streamed.extend(event.matches)
+
+    in_child = search_in_child(query, threading.Event(), on_event)
+    in_thread = run_search(query)
+    assert in_child.total == in_thread.total > 0
+    assert in_child.matches == in_thread.matches == tuple(streamed)
+    assert in_child.histogram == in_thread.histogram
+    assert [f.path for f in in_child.files] == [f.path for f in in_thread.files]
+    assert not in_child.cancelled
+
+
+def test_a_child_refuses_a_bad_pattern_as_the_search_does(tmp_path: Path) -> None:
+    query = LogQuery("err(or", paths=(str(tmp_path),))
+    with pytest.raises(PatternError) as raised:
+        search_in_child(query, threading.Event(), lambda event: None)
+    assert raised.value.message == validate_pattern("err(or")
+
+
+def test_a_search_cancelled_before_its_child_begins_is_empty_and_cancelled(
+    tmp_path: Path,
+) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    result = search_in_child(LogQuery("x", paths=(str(tmp_path),)), cancel, lambda e: None)
+    assert result.cancelled and result.total == 0 and result.files == ()
+
+
+@pytest.mark.timeout(240)
+def test_a_cancelled_child_sends_its_partial_summary(big_log: BigLog) -> None:
+    cancel = threading.Event()
+
+    def on_event(event: object) -> None:
+        if isinstance(event, SearchProgress) and event.bytes_done:
+            cancel.set()
+
+    query = LogQuery("ERROR(?=.*timeout)", paths=(str(big_log.path),))
+    result = search_in_child(query, cancel, on_event)
+    assert result.cancelled
+    assert 0 < result.total < big_log.blocks * BIG_BLOCK_LINES
+    assert len(result.matches) == query.max_matches
+    assert not _children(), "the child has exited"
+
+
+@pytest.mark.timeout(240)
+def test_a_child_that_dies_mid_search_is_an_error_not_a_hang(big_log: BigLog) -> None:
+    def on_event(event: object) -> None:
+        if isinstance(event, SearchProgress):
+            for child in _children():
+                child.kill()
+
+    query = LogQuery("ERROR(?=.*timeout)", paths=(str(big_log.path),))
+    with pytest.raises(ChildSearchError, match="ended early"):
+        search_in_child(query, threading.Event(), on_event)
+
+
+def _children() -> list[psutil.Process]:
+    """This test process's search children still alive."""
+    return [
+        p
+        for p in psutil.Process().children()
+        if p.is_running()
+        and p.status() != psutil.STATUS_ZOMBIE
+        and "log_child" in " ".join(p.cmdline())
+    ]
