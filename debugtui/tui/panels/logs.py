@@ -58,6 +58,9 @@ from debugtui.tui.panels.table import MAX_ROWS
 
 UPDATE_SECONDS = 0.2
 """How often streamed matches and progress reach the screen while a search or follow runs."""
+LIVE_TOTAL_SECONDS = 1.0
+"""How often the running total in the matches table's title is brought up to date once the
+kept matches are all shown."""
 FOLLOW_POST_SECONDS = 2.0
 """Least time between two snapshots posted to the screen (findings, timeline) while following."""
 DETAIL_CONTEXT = 3
@@ -93,7 +96,9 @@ class LogsPanel(SourcePanel):
         #logs-invalid { height: auto; color: $error; padding: 0 1; display: none; }
         #logs-invalid.-shown { display: block; }
         #logs-progress { width: auto; display: none; }
-        #logs-progress.-running { display: block; }
+        /* While a search runs its bar takes the place of the (partial) histogram. */
+        #logs-top.-running #logs-progress { display: block; }
+        #logs-top.-running #logs-spark, #logs-top.-running #logs-range { display: none; }
         #logs-progress Bar { width: 12; }
         #logs-spark { width: 16; height: 1; margin: 0 1; }
         #logs-range { width: auto; color: $text-muted; padding: 0 1 0 0; }
@@ -135,6 +140,7 @@ class LogsPanel(SourcePanel):
         self._live: list[LogMatch] = []
         """Matches the running search streamed so far (for the table while it runs)."""
         self._progress: SearchProgress | None = None
+        self._live_shown_at = 0.0
         self._search_result: Snapshot | None = None
         """The last finished search, before followed matches are added to it."""
         self._follow_feed: Feed | None = None
@@ -370,7 +376,7 @@ class LogsPanel(SourcePanel):
         self.query_one("#panel-error", Static).remove_class("-shown")
         if fresh or self.snapshot is None:
             self._show_live()  # a different search: the old rows must not pass for its results
-        self.query_one("#logs-progress", ProgressBar).add_class("-running")
+        self.query_one("#logs-top").add_class("-running")
         self.query_one("#logs-progress", ProgressBar).update(total=None, progress=0)
         if self.following:
             self._start_follow()
@@ -412,7 +418,7 @@ class LogsPanel(SourcePanel):
             return  # superseded: a newer search is running or done
         self._search_feed = None
         self._search_result = message.snapshot
-        self.query_one("#logs-progress", ProgressBar).remove_class("-running")
+        self.query_one("#logs-top").remove_class("-running")
         snapshot = message.snapshot
         if snapshot.ok:
             snapshot = self._with_followed(snapshot)
@@ -458,19 +464,23 @@ class LogsPanel(SourcePanel):
     def _drain(self) -> None:
         """Timer: take what the workers found since the last tick and show it.
 
-        Once the kept matches are all on screen only the progress bar and the status line
-        change: a search with a million matches costs the UI the same as one with a thousand.
+        Once the kept matches are all on screen only the progress bar, the status line and
+        (once a second) the count change: a search with a million matches costs the UI the
+        same as one with a thousand.
         """
         feed = self._search_feed
         if feed is not None:
             taken = feed.take()
-            if taken.matches:
-                self._live.extend(taken.matches)
-                self._show_live()
+            self._live.extend(taken.matches)
             if taken.progress is not None:
                 progress = self._progress = taken.progress
                 bar = self.query_one("#logs-progress", ProgressBar)
                 bar.update(total=max(progress.bytes_total, 1), progress=progress.bytes_done)
+            if taken.matches or (
+                taken.progress is not None
+                and time.monotonic() - self._live_shown_at >= LIVE_TOTAL_SECONDS
+            ):
+                self._show_live()
         if self._follow_feed is not None:
             self._take_followed(self._follow_feed.take())
         if self._search_feed is None and self._follow_feed is None and self._ticker is not None:
@@ -483,6 +493,7 @@ class LogsPanel(SourcePanel):
         if query is None:
             return
         progress = self._progress
+        self._live_shown_at = time.monotonic()
         shown = tuple(self._live[:MAX_ROWS])
         result = LogSearchResult(
             pattern=query.pattern,
