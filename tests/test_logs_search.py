@@ -196,6 +196,7 @@ def test_an_unreadable_file_is_reported_not_fatal(tmp_path: Path) -> None:
             "import json, os, lzma, zlib, gzip\n"
             "from debugtui.sources.logsearch import run_search\n"
             "from debugtui.sources.logresults import LogQuery\n"
+            "import debugtui.sources.logsnapshot\n"
             "os.setgid(65534); os.setuid(65534)\n"
             f"r = run_search(LogQuery('ValueError', paths=({str(folder)!r},)))\n"
             "print(json.dumps([[f.path, f.state, f.reason] for f in r.files] + [r.total]))\n"

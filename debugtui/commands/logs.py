@@ -157,7 +157,7 @@ def _search(query: Any, args: argparse.Namespace, out: IO[str]) -> int:
     if args.json:
         import json
 
-        from debugtui.sources.logresults import LogSearchResult
+        from debugtui.sources.logsnapshot import LogSearchResult
 
         result = LogSearchResult.from_summary(summary, tuple(printer.kept))
         out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")

@@ -17,9 +17,8 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from debugtui.sources.logtimes import TimeFormat, TimeParser, detect_format
 
@@ -40,8 +39,7 @@ _SKIP_IN_DIRS = (
 """Files a directory walk passes over (named explicitly, they are searched all the same)."""
 
 
-@dataclass(frozen=True)
-class LogFile:
+class LogFile(NamedTuple):
     """A regular file to search."""
 
     path: str
@@ -55,16 +53,14 @@ class LogFile:
     """Something odd found while listing it (a ``.gz`` name on plain text)."""
 
 
-@dataclass(frozen=True)
-class Unusable:
+class Unusable(NamedTuple):
     """A path that names nothing searchable, and why."""
 
     path: str
     reason: str
 
 
-@dataclass(frozen=True)
-class FileInfo:
+class FileInfo(NamedTuple):
     """What the first :data:`HEAD_BYTES` of a file say about it."""
 
     file: LogFile

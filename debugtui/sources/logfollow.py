@@ -22,8 +22,8 @@ import glob
 import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from debugtui.sources.logfiles import expand_paths, rotation_base
 from debugtui.sources.logpattern import SearchPattern, compile_pattern
@@ -39,8 +39,7 @@ MAX_PENDING = 64 * 1024 * 1024
 """An unfinished line longer than this is matched as it is, like the search engines do."""
 
 
-@dataclass(frozen=True)
-class FollowNotice:
+class FollowNotice(NamedTuple):
     """Something happened to a followed file: rotated, truncated, deleted, (re)appeared."""
 
     path: str

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 MIN_LITERAL = 3
 """A required literal this long lets rg skip most of a file with a fast substring scan."""
@@ -42,8 +41,7 @@ class PatternError(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class SearchPattern:
+class SearchPattern(NamedTuple):
     """A validated pattern, compiled for the Python engine, with what rg needs to know."""
 
     text: str

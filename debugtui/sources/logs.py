@@ -40,13 +40,13 @@ from debugtui.sources.logresults import (
     FileStatus,
     LogMatch,
     LogQuery,
-    LogSearchResult,
     MatchBatch,
     SearchDone,
     SearchEvent,
     SearchProgress,
 )
 from debugtui.sources.logsearch import SearchError, run_search, search
+from debugtui.sources.logsnapshot import LogSearchResult
 from debugtui.timewindow import TimeParseError, parse_when
 
 __all__ = [

@@ -17,8 +17,8 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
 
 from debugtui.sources.logfiles import (
     FileInfo,
@@ -37,7 +37,6 @@ from debugtui.sources.logresults import (
     Hit,
     LogMatch,
     LogQuery,
-    LogSearchResult,
     MatchBatch,
     SearchDone,
     SearchEvent,
@@ -55,6 +54,9 @@ from debugtui.sources.logsearch_rg import (
 )
 from debugtui.sources.logseek import SEEK_MIN_BYTES, ReadBack, plan_window
 from debugtui.sources.logtimes import TimeParser, minute_of
+
+if TYPE_CHECKING:
+    from debugtui.sources.logsnapshot import LogSearchResult
 
 
 class SearchError(ValueError):
@@ -126,11 +128,12 @@ def run_search(
         elif isinstance(event, SearchDone):
             summary = event.summary
     assert summary is not None  # search always ends with SearchDone
+    from debugtui.sources.logsnapshot import LogSearchResult  # see logresults: start-up
+
     return LogSearchResult.from_summary(summary, tuple(matches))
 
 
-@dataclass(frozen=True)
-class _Mode:
+class _Mode(NamedTuple):
     """How a file is searched: what the query needs from it."""
 
     parser: TimeParser | None

@@ -22,8 +22,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from debugtui.sources.logresults import Hit
 from debugtui.sources.logtimes import TimeParser
@@ -170,8 +170,7 @@ def last_timestamped(fd: int, size: int, parser: TimeParser) -> tuple[int, datet
     return None
 
 
-@dataclass(frozen=True)
-class WindowPlan:
+class WindowPlan(NamedTuple):
     """The byte range of a file to search for a window, and whether it can be trusted."""
 
     start: int
@@ -257,7 +256,6 @@ def _whole(size: int, drop: int, probes: int) -> WindowPlan:
     return WindowPlan(0, size, False, note, probes)
 
 
-@dataclass
 class ReadBack:
     """Entry times and context for the hits rg reports, read back from the file.
 
@@ -265,15 +263,16 @@ class ReadBack:
     continuation line only reads back to where the previous one was resolved.
     """
 
-    fd: int
-    parser: TimeParser | None
-    size: int
-    _head: tuple[int | None, int, bytes] | None = field(default=None, init=False)
-    _head_hit: Hit | None = field(default=None, init=False)
-    """The last hit that had its own timestamp: the head, until a continuation needs it."""
-    _head_time: datetime | None = field(default=None, init=False)
-    _clean_from: int = field(default=-1, init=False)
-    """No timestamped line lies between the remembered head and this offset."""
+    def __init__(self, fd: int, parser: TimeParser | None, size: int) -> None:
+        self.fd = fd
+        self.parser = parser
+        self.size = size
+        self._head: tuple[int | None, int, bytes] | None = None
+        self._head_hit: Hit | None = None
+        """The last hit that had its own timestamp: the head, until a continuation needs it."""
+        self._head_time: datetime | None = None
+        self._clean_from = -1
+        """No timestamped line lies between the remembered head and this offset."""
 
     def resolve(self, hit: Hit) -> None:
         """Set ``hit.time`` (and ``hit.entry`` for a continuation line)."""

@@ -28,8 +28,8 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
 UTC = timezone.utc
 
@@ -71,16 +71,17 @@ _ZONE_HOURS: dict[bytes, float] = {
     b"PDT": -7,
 }
 """Zone abbreviations PostgreSQL and others print; ambiguous ones take their common meaning
-(CST: US Central, IST: India). A zone not listed is not part of the match (naive: UTC)."""
+(CST: US Central, IST: India). A word not listed is no zone (the time is naive: UTC)."""
 
-_ZONE_NAMES = b"|".join(sorted(_ZONE_HOURS, key=len, reverse=True))
 _ISO_CORE = (
     rb"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?"
-    rb"(?:(Z|z| ?[+-]\d\d(?::?\d\d)?(?![0-9])| (?:"
-    + _ZONE_NAMES
-    + rb")(?![A-Za-z0-9]))(?![A-Za-z0-9]))?"
+    rb"(?:(Z|z| ?[+-]\d\d(?::?\d\d)?(?![0-9])| [A-Z]{2,5}(?![A-Za-z0-9]))(?![A-Za-z0-9]))?"
 )
-_ISO_FULL = re.compile(rb"\s*" + _ISO_CORE + rb"\s*$")
+"""The zone is Z, a numeric offset, or a capitalised word that counts only when it is in
+:data:`_ZONE_HOURS` (``INFO`` after a time is not a zone). A word rather than the list of
+names keeps this regex small: compiling it is part of every ``debugtui logs`` start-up."""
+_iso_full: list[re.Pattern[bytes]] = []
+"""The whole-value ISO regex, compiled on first use (only JSON values need it)."""
 
 SYSLOG_FUTURE_TOLERANCE = timedelta(days=1)
 """A syslog date later than the reference by more than this belongs to the year before."""
@@ -91,9 +92,12 @@ line is message text (``retry at 2026-...``), and a line with only such a time i
 continuation of the entry above."""
 
 
-@dataclass(frozen=True)
-class TimeFormat:
-    """One way a log writes times: a compiled regex and how to turn its groups into UTC."""
+class TimeFormat(NamedTuple):
+    """One way a log writes times: a compiled regex and how to turn its groups into UTC.
+
+    (The internal records of the logs modules are NamedTuples, not dataclasses: ``debugtui
+    logs`` is timed against ``rg -c`` including start-up, and each dataclass costs about a
+    millisecond to create at import, ``dataclasses`` itself several.)"""
 
     name: str
     regex: re.Pattern[bytes]
@@ -155,7 +159,8 @@ def _zone_offset(zone: bytes | None) -> timedelta | None:
             return timedelta.max
         offset = timedelta(hours=hours, minutes=minutes)
         return -offset if zone[:1] == b"-" else offset
-    return timedelta(hours=_ZONE_HOURS[zone])
+    hours = _ZONE_HOURS.get(zone)
+    return None if hours is None else timedelta(hours=hours)
 
 
 def _fraction_us(frac: bytes | None) -> int:
@@ -199,7 +204,9 @@ def _from_iso_groups(groups: tuple[bytes | None, ...]) -> datetime | None:
 
 def parse_iso(value: bytes) -> datetime | None:
     """A whole value (such as a JSON field) that is an ISO 8601 / RFC 3339 time."""
-    found = _ISO_FULL.match(value)
+    if not _iso_full:
+        _iso_full.append(re.compile(rb"\s*" + _ISO_CORE + rb"\s*$"))
+    found = _iso_full[0].match(value)
     return _from_iso_groups(found.groups()) if found else None
 
 
@@ -388,7 +395,7 @@ def detect_format(lines: Iterable[bytes], reference: datetime | None = None) -> 
             best, best_starts = fmt, starts
     if best is not None and best.kind == "iso" and best.max_start is not None:
         narrowed = min(best.max_start, max(best_starts) + START_MARGIN)
-        best = replace(best, max_start=narrowed)
+        best = best._replace(max_start=narrowed)
     return best
 
 
