@@ -17,7 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from debugtui.sources.logfiles import (
@@ -72,6 +72,7 @@ class SearchError(ValueError):
 BATCH_SIZE = 200
 """Matches per batch at most; a batch also goes out after :data:`BATCH_SECONDS`."""
 BATCH_SECONDS = 0.1
+ONE_MINUTE = timedelta(minutes=1)
 PROGRESS_SECONDS = 0.2
 
 ENGINES = ("rg", "python")
@@ -494,6 +495,8 @@ class _Search:
         slack = query.slack
         latest = self.latest
         floor = latest - slack if latest is not None else None
+        minute: datetime | None = None
+        minute_end = None
         counted = 0
         for hit in hits:
             if resolve is not None:
@@ -514,7 +517,10 @@ class _Search:
                 continue
             counted += 1
             if histogram is not None and when is not None:
-                histogram[minute_of(when)] += 1
+                if minute is None or not minute <= when < minute_end:  # type: ignore[operator]
+                    minute = minute_of(when)  # a new minute: neighbours share theirs
+                    minute_end = minute + ONE_MINUTE
+                histogram[minute] += 1
             if self.max is None or self.kept < self.max:
                 if readback is not None and context:
                     readback.add_context(hit, context)
