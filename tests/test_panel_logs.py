@@ -712,3 +712,19 @@ def _children() -> list[psutil.Process]:
         and p.status() != psutil.STATUS_ZOMBIE
         and "log_child" in " ".join(p.cmdline())
     ]
+
+
+async def test_a_search_of_ones_own_does_not_feed_the_findings(
+    store: NotebookStore, inv: Investigation, demo: DemoFiles
+) -> None:
+    from debugtui.tui.panels.incident_tab import IncidentTab
+
+    app = app_for(store, inv, (str(demo.logs),), since="6h")
+    async with app.run_test(size=(120, 36)) as pilot:
+        panel = await open_panel(pilot)
+        error_pattern = app.session.config.logs.error_pattern
+        tabs = list(pilot.app.screen.query(IncidentTab))
+        assert tabs and all(t.snapshots["logs"].params["pattern"] == error_pattern for t in tabs)
+        await search_for(pilot, panel, pattern="healthz")
+        assert panel.result is not None and panel.result.total > 0
+        assert all(t.snapshots["logs"].params["pattern"] == error_pattern for t in tabs)

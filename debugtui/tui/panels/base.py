@@ -88,6 +88,9 @@ class SourcePanel(Vertical, can_focus=False):
             super().__init__()
             self.panel = panel
             self.snapshot = snapshot
+            self.feeds_findings = panel.feeds_findings(snapshot)
+            """False for a snapshot that answers a user's own question (a log search for
+            "healthz") rather than describing the incident: findings must not read it."""
 
     class PinRequested(Message):
         """Freeze these rows into the notebook as an evidence entry."""
@@ -349,6 +352,10 @@ class SourcePanel(Vertical, can_focus=False):
         )
         self.post_message(self.PinRequested(evidence, self.happened_at(rows) or snap.collected_at))
         self.table.marked.clear()
+
+    def feeds_findings(self, snapshot: Snapshot) -> bool:
+        """Whether the findings and the incident timeline should read ``snapshot``."""
+        return True
 
     def happened_at(self, rows: Sequence[Sequence[str]]) -> datetime | None:
         """When the pinned rows happened (a log line's, a commit's time); None: collect time."""

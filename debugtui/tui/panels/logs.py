@@ -731,6 +731,11 @@ class LogsPanel(SourcePanel):
                 return context_text(match)
         return super().detail_text(table, row)
 
+    def feeds_findings(self, snapshot: Snapshot) -> bool:
+        """Only the error-pattern search describes the incident's error rate; a search the
+        responder typed ("healthz") must not become an error spike."""
+        return snapshot.params.get("pattern") == self.app_config.logs.error_pattern
+
     def happened_at(self, rows: Sequence[Sequence[str]]) -> datetime | None:
         """The earliest time among the pinned rows: a match's log time, a histogram minute."""
         table = self.current_table()

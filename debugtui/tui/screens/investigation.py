@@ -409,6 +409,8 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
     # -- the Findings and Timeline tabs: fed with every snapshot and the notebook's entries --
 
     def on_source_panel_collected(self, message: SourcePanel.Collected) -> None:
+        if not message.feeds_findings:
+            return
         for tab in self.query(IncidentTab):
             tab.feed(message.snapshot)
 

@@ -274,8 +274,10 @@ class PlaybookSupport(_Screen):
 
     def on_source_panel_collected(self, message: SourcePanel.Collected) -> None:
         snap = message.snapshot
-        self._snapshots = {**self._snapshots, snap.source: snap}
         self._retry_pending_run(message.panel, snap)
+        if not message.feeds_findings:
+            return
+        self._snapshots = {**self._snapshots, snap.source: snap}
         inv = self.investigation
         self._findings = tuple(
             evaluate(
