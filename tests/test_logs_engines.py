@@ -165,6 +165,8 @@ def test_invalid_patterns_are_explained() -> None:
         ("[a-z&&[^x]]", "inside a character class"),
         ("(?x) err or", "verbose"),
         (r"x\B", "empty line"),
+        (".*+a", "possessive"),
+        (r"\d++ms", "possessive"),
     ],
 )
 def test_patterns_ripgrep_reads_differently_go_to_python(pattern: str, reason: str) -> None:
@@ -246,3 +248,13 @@ def test_block_prefilter_is_off_where_a_block_reads_differently() -> None:
     assert logsearch_py.block_prefilter(re.compile(r"\Aerror")) is None
     assert logsearch_py.block_prefilter(re.compile(r"(?<!no )error")) is None
     assert logsearch_py.block_prefilter(re.compile(r"^x$")).flags & re.MULTILINE  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("text", ["ERROR\n", "ERROR\n\nx\n", "a\nb", "\n\n", "x"])
+@pytest.mark.parametrize("pattern", ["^$", "$", "^", r"\s*$", "x?"])
+def test_empty_matches_at_block_ends_are_no_phantom_lines(
+    tmp_path: Path, text: str, pattern: str
+) -> None:
+    path = tmp_path / "edge.log"
+    path.write_text(text)
+    assert _seen(_run(path, pattern, engine="python")) == _seen(_run(path, pattern, engine="rg"))

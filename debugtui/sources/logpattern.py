@@ -4,9 +4,10 @@ Patterns are Python ``re`` syntax, because the pure-Python engine must give the 
 as ripgrep and Python is the engine that can run every pattern (look-around,
 backreferences). ripgrep (Rust ``regex``) runs a pattern only when it reads it the same
 way; :func:`compile_pattern` flags the constructs where the two dialects differ (look-around
-and backreferences rg rejects, ``\\<`` that rg reads as a word boundary but Python as ``<``,
-POSIX classes and set operators inside ``[...]``, verbose mode, ``\\B`` on an empty line)
-so the search uses Python for them. Anything else rg rejects at run time (``a{,3}``, ``\\Z``,
+and backreferences rg rejects, possessive quantifiers ``a*+`` it reads as ``(a*)+``,
+``\\<`` that rg reads as a word boundary but Python as ``<``, POSIX classes and set
+operators inside ``[...]``, verbose mode, ``\\B`` on an empty line) so the search uses
+Python for them. Anything else rg rejects at run time (``a{,3}``, ``\\Z``,
 its size limit) also falls back to Python: rg's own parser has the last word.
 
 :func:`required_literal` finds text every match must contain; a pattern without one makes
@@ -131,6 +132,9 @@ def python_only_reason(pattern: str) -> str | None:
             if reason:
                 return reason
             continue
+        if char in "*+?}" and pattern.startswith("+", i + 1):
+            # Python 3.11 reads a*+ as possessive (no backtracking), rg as (a*)+
+            return "a possessive quantifier"
         if char == "(" and pattern.startswith("?", i + 1):
             ext = pattern[i + 2 : i + 4]
             for prefix, reason in _GROUP_REASONS.items():
