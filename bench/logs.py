@@ -99,11 +99,14 @@ def bench_count(key: str, pattern: str, size: str, runs: int, target: float) -> 
 def _window_truth(log: Path, since: str, until: str) -> int:
     """What rg finds inside the window: rg over the whole file, filtered by time."""
     done = run_measured([rg_binary(), "--no-filename", NO_LITERAL, str(log)])
+    # Compare "…T13:07:00.123" with "…T13:07:00": a shared prefix sorts first, so this is
+    # since <= t < until to the millisecond (appending "Z" would shift it: "." < "Z").
     stamp = re.compile(r"^(\S+)Z ")
+    low, high = since.rstrip("Z"), until.rstrip("Z")
     count = 0
     for line in done.output.splitlines():
         found = stamp.match(line)
-        if found and since <= found.group(1) + "Z" < until:
+        if found and low <= found.group(1) < high:
             count += 1
     return count
 
