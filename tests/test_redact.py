@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from debugtui.export.redact import REDACTED, is_secret_key, redact, redact_data
+from debugtui.export.redact import (
+    _LINE_PATTERNS,
+    _PEM,
+    REDACTED,
+    is_secret_key,
+    redact,
+    redact_data,
+)
 
 PEM = """-----BEGIN RSA PRIVATE KEY-----
 MIIEowIBAAKCAQEA7bq8Z1
@@ -149,3 +158,76 @@ def test_redact_data_redacts_by_key_and_by_content() -> None:
 def test_second_pass_over_a_cut_off_key_keeps_the_text_after_it() -> None:
     once = redact("-----BEGIN PRIVATE KEY-----\nMIIEvQ")
     assert redact(once + "\nnext line") == once + "\nnext line"
+
+
+def whole_text_reference(text: str) -> str:
+    """Redaction as the patterns define it: each applied in turn to the whole text, no
+    prefilter (what :func:`redact` must stay equal to, however it gets there)."""
+    text = _PEM.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
+    for pattern, replacement in _LINE_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+LINES = (
+    [text for text, _ in POSITIVES if "\n" not in text]
+    + NEGATIVES
+    + [
+        "",
+        "14:02 checkout latency up, pool saturation on replica 3",
+        "- `2026-11-24 02:00:00` _reproduce_ · Note: 7: replica pool timeout",
+        "PWD",
+        "= hunter2",
+        "paſſword=hunter2",
+        "PASSWORD=hunter2 and KEY: abc",
+        "AUTHORİZATION: Basic dXNlcjpwYXNz",
+        "cookıe: a=b",
+        "token=abc\r",
+        "temporary ASIAIOSFODNN7EXAMPLE id",
+        "long-lived AKIAIOSFODNN7EXAMPLE id",
+        "PWD=hunter2",
+        f"sent {JWT} upstream",
+        "db: postgresql://u:pw@h/db api_key=zz Bearer 12345678.ab",
+    ]
+)
+
+
+def test_a_long_document_is_redacted_line_by_line() -> None:
+    lines = [LINES[(n * 7) % len(LINES)] for n in range(3 * len(LINES))]
+    document = "\n".join(lines)
+    assert redact(document) == "\n".join(redact(line) for line in lines)
+    assert redact(document) == whole_text_reference(document)
+
+
+def test_pem_blocks_spanning_lines_go_before_the_line_patterns() -> None:
+    document = f"before password=a\n{PEM}\nafter token=b\n-----BEGIN PRIVATE KEY-----\nMIIE"
+    assert redact(document) == whole_text_reference(document)
+    assert redact(document) == (
+        "before password=[REDACTED]\n"
+        "-----BEGIN RSA PRIVATE KEY-----[REDACTED]-----END RSA PRIVATE KEY-----\n"
+        "after token=[REDACTED]\n-----BEGIN PRIVATE KEY-----[REDACTED]"
+    )
+
+
+def test_letters_that_fold_unlike_lower_still_name_a_secret() -> None:
+    # Case-insensitive matching takes "ſ" for "s" and "İ"/"ı" for "i"; so must the search
+    # for lines worth matching, and "İ" (two characters when lower-cased) must not shift it.
+    document = "İİİ note\npaſſword=hunter2\nİ\nAUTHORİZATION: Basic abc\ncookıe: session=1"
+    assert redact(document) == whole_text_reference(document)
+    assert "hunter2" not in redact(document)
+    assert "Basic abc" not in redact(document)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(LINES),
+            st.text(alphabet="pwdPWDkeyKEY=: \t\r\"'_-.${}<>/@İıſ?&abc12", max_size=40),
+        ),
+        max_size=12,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_redact_equals_the_patterns_applied_to_the_whole_text(lines: list[str]) -> None:
+    document = "\n".join(lines)
+    assert redact(document) == whole_text_reference(document)

@@ -108,15 +108,62 @@ def _sub_bearer(match: re.Match[str]) -> str:
     return word + space + REDACTED
 
 
+_LINE_PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (_HEADER, _sub_header),
+    (_BEARER, _sub_bearer),
+    (_JWT, REDACTED),
+    (_AWS_KEY_ID, REDACTED),
+    (_URL_PASSWORD, _sub_value(2)),
+    (_ASSIGNMENT, _sub_value(3)),
+)
+"""Every pattern after the PEM block's, in the order applied. None of them can match across
+a newline (no ``.`` and no character class in them admits one; the lookarounds decide on
+the line too), so applying them to each line alone gives the same text as applying them to
+the whole."""
+
+# Every match of a line pattern contains one of these, in the lower-cased text: the key
+# names of _SECRET_KEY, the header names, "bearer", the JWT and AWS key id prefixes and a
+# URL's "://". Searching for them first is what makes redaction cheap: the patterns
+# themselves try every position of a text (the assignment's key backtracks at each), the
+# triggers are a plain substring search, and most lines of a post-mortem have none.
+_TRIGGER = re.compile(r"passw|secret|token|pwd|key|authori|cookie|bearer|eyj|akia|asia|://")
+# Case-insensitive matching also takes these for "i" and "s" (str.lower() does not map them
+# there, and "\u0130" lowers to two characters); the trigger search sees them as i and s.
+_FOLDS_UNLIKE_LOWER = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+def _redact_line(line: str) -> str:
+    for pattern, replacement in _LINE_PATTERNS:
+        line = pattern.sub(replacement, line)
+    return line
+
+
 def redact(text: str) -> str:
     """``text`` with every secret listed in the module docstring replaced by ``[REDACTED]``."""
-    text = _PEM.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
-    text = _HEADER.sub(_sub_header, text)
-    text = _BEARER.sub(_sub_bearer, text)
-    text = _JWT.sub(REDACTED, text)
-    text = _AWS_KEY_ID.sub(REDACTED, text)
-    text = _URL_PASSWORD.sub(_sub_value(2), text)
-    return _ASSIGNMENT.sub(_sub_value(3), text)
+    if "-----BEGIN" in text:
+        text = _PEM.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
+    probe = text
+    if "\u0130" in probe or "\u0131" in probe or "\u017f" in probe:
+        probe = probe.translate(_FOLDS_UNLIKE_LOWER)
+    probe = probe.lower()  # one character for one now, so positions match the text's
+    found = _TRIGGER.search(probe)
+    if found is None:
+        return text
+    if "\n" not in text:
+        return _redact_line(text)
+    # Only the lines holding a trigger go through the patterns; the rest are kept as is.
+    parts: list[str] = []
+    done = 0
+    while found is not None:
+        start = text.rfind("\n", done, found.start()) + 1
+        end = text.find("\n", found.end())
+        if end < 0:
+            end = len(text)
+        parts += (text[done:start], _redact_line(text[start:end]))
+        done = end
+        found = _TRIGGER.search(probe, end)
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def redact_data(value: Any, key: str = "") -> Any:
