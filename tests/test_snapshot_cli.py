@@ -1,0 +1,105 @@
+"""``debugtui snapshot --json`` against the real engines: every source in one document, and a
+source that goes down mid-session is one ``ok: false`` section with a hint, never the end of
+the others. Runs the installed console script, as cron or a remote script would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from debugtui.demo.incident import DEPLOY_TAG, build_incident
+from debugtui.sandbox.postgres import SLOW_FUNCTION
+
+pytestmark = pytest.mark.engine
+
+
+def debugtui() -> str:
+    return str(Path(sys.executable).parent / "debugtui")
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, postgres: Any, podman_engine: Any) -> Path:
+    incident = build_incident(tmp_path / "incident", datetime.now(timezone.utc))
+    path = tmp_path / "debugtui.toml"
+    path.write_text(
+        f'[deploys]\nrepos = [{json.dumps(str(incident.repo))}]\nsince = "3d"\n'
+        f"[logs]\npaths = [{json.dumps(str(incident.logs))}]\n"
+        f"[postgres]\ndsn = {json.dumps(postgres.dsn)}\n"
+        f"[containers]\nhost = {json.dumps(podman_engine.host)}\n"
+    )
+    return path
+
+
+def snapshot(config: Path, *extra: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [debugtui(), "--config", str(config), "snapshot", "--json", "--since", "6h", *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_snapshot_reports_every_source_from_the_real_engines(
+    config_file: Path, postgres: Any, podman_engine: Any
+) -> None:
+    doc = snapshot(config_file)
+    sources = doc["sources"]
+    assert all(sources[name]["ok"] for name in sources), {
+        n: s.get("error") for n, s in sources.items() if not s["ok"]
+    }
+
+    top = sources["queries"]["data"]["statements"]["statements"][0]
+    assert SLOW_FUNCTION in top["query"]
+
+    containers = {c["name"]: c for c in sources["containers"]["data"]["containers"]}
+    looper = containers[podman_engine.names.crashloop]
+    assert looper["restart_count"] > 0
+    assert looper["exit_code"] == 1
+
+    markers = {m["name"] for m in sources["deploys"]["data"]["markers"]}
+    assert DEPLOY_TAG in markers
+
+    ports = {listener["port"] for listener in sources["sockets"]["data"]["listeners"]}
+    assert postgres.port in ports
+
+    logs = sources["logs"]["data"]
+    assert logs["total"] > 0
+    assert logs["histogram"]
+
+    rules = {f["rule"] for f in doc["findings"]}
+    assert {"error_spike", "deploy_before_errors", "container_restarts"} <= rules
+
+
+def test_a_stopped_database_is_one_failed_section_and_the_rest_is_whole(
+    config_file: Path, postgres: Any
+) -> None:
+    postgres.stop()
+    try:
+        doc = snapshot(config_file, "--source", "queries", "--source", "deploys")
+    finally:
+        postgres.ensure_running()
+    queries, deploys = doc["sources"]["queries"], doc["sources"]["deploys"]
+    assert queries["ok"] is False
+    assert queries["hint"]
+    assert deploys["ok"] is True
+    assert DEPLOY_TAG in {m["name"] for m in deploys["data"]["markers"]}
+
+
+def test_a_stopped_engine_is_one_failed_section_and_the_rest_is_whole(
+    config_file: Path, podman_engine: Any
+) -> None:
+    with podman_engine.service_stopped():
+        doc = snapshot(config_file, "--source", "containers", "--source", "logs")
+    containers, logs = doc["sources"]["containers"], doc["sources"]["logs"]
+    assert containers["ok"] is False
+    assert containers["hint"]
+    assert logs["ok"] is True
+    assert logs["data"]["total"] > 0
