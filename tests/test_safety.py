@@ -193,7 +193,7 @@ async def test_evidence_pinned_through_a_password_dsn_never_stores_the_password(
     dsn = postgres.dsn_for(user=postgres.password_user, host="127.0.0.1", password=password)
     config = Config(postgres=PostgresConfig(dsn=dsn), logs=quiet_logs(tmp_path))
     app = make_app(store, open_id=inv.id, config=config)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
         panel = await open_panel(pilot, QueriesPanel)
         assert panel.snapshot is not None and panel.last_error is None
         for _ in panel.views:  # every view that has rows, whole, into the notebook
