@@ -90,3 +90,20 @@ def test_changed_stats_since_marks_an_evicted_and_recreated_entry() -> None:
 def test_no_time_passed_gives_no_rates() -> None:
     same = Baseline(1.0, {TOP: Counters(1, 1.0, 1)})
     assert compute(same, same) == ({}, None)
+
+
+def test_deltas_for_chosen_keys_only_while_totals_cover_every_entry() -> None:
+    before = Baseline(0.0, {TOP: Counters(1, 10.0, 1), OTHER: Counters(100, 1000.0, 100)})
+    after = Baseline(1.0, {TOP: Counters(3, 30.0, 3), OTHER: Counters(2, 5.0, 2)})
+    deltas, interval = compute(before, after, keys=[TOP])
+    assert set(deltas) == {TOP} and deltas[TOP].calls == 2
+    # OTHER shrank (restarted): it counts from zero, TOP by its difference
+    assert interval is not None and interval.restarted_entries == 1
+    assert interval.calls_per_s == 4.0 and interval.ms_per_s == 25.0
+
+
+def test_counters_may_be_plain_tuples_in_that_order() -> None:
+    before = Baseline(0.0, {TOP: (10, 100.0, 10, None)})
+    after = Baseline(2.0, {TOP: (30, 300.0, 40, None)})
+    deltas, _ = compute(before, after)
+    assert (deltas[TOP].calls, deltas[TOP].total_ms, deltas[TOP].rows) == (20, 200.0, 30)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from debugtui.config import Config
@@ -38,6 +39,10 @@ from debugtui.sources.pgstats import (
 _TEXT_CACHE_LIMIT = 20_000
 """Query texts kept between collects; past this the cache starts over."""
 _HIDDEN = "<insufficient privilege>"
+_KEY_COLUMNS = ("userid", "dbid", "queryid", "toplevel")
+_COUNTER_COLUMNS = ("calls", "total_ms", "rows", "stats_since")
+Row = Sequence[Any]
+"""A pg_stat_statements result row, read by position (see :class:`_Columns`)."""
 _IDLE_IN_TRANSACTION = ("idle in transaction", "idle in transaction (aborted)")
 
 
@@ -147,6 +152,24 @@ class QueriesSource(Source):
         except psycopg.Error as exc:
             raise _QueryFailed(what, exc) from exc
 
+    def _run_rows(
+        self, conn: Any, what: str, file: str, schema: str
+    ) -> tuple[_Columns, list[tuple[Any, ...]]]:
+        """Like :meth:`_run` for the thousands of pg_stat_statements rows: plain tuples in
+        binary format (a dict per row, and numbers the server prints as text and psycopg
+        parses back, cost more than everything else in a refresh)."""
+        import psycopg
+        from psycopg import sql
+
+        query = sql.SQL(load(file)).format(schema=sql.Identifier(schema))
+        try:
+            with conn.cursor(binary=True) as cur:
+                cur.execute(query)
+                names = [column.name for column in cur.description or ()]
+                return _Columns(names), cur.fetchall()
+        except psycopg.Error as exc:
+            raise _QueryFailed(what, exc) from exc
+
     # -- reading ------------------------------------------------------------------------
 
     def _read(self, conn: Any, top: int, sort: str) -> tuple[QueriesData, list[str]]:
@@ -241,7 +264,7 @@ class QueriesSource(Source):
                 ext_version,
             )
         try:
-            rows = self._run(conn, "pg_stat_statements", variant.file, schema=schema)
+            columns, rows = self._run_rows(conn, "pg_stat_statements", variant.file, schema)
             info_variant = variant_for("statements_info", parsed)
             info_rows = (
                 self._run(conn, "pg_stat_statements_info", info_variant.file, schema=schema)
@@ -271,26 +294,23 @@ class QueriesSource(Source):
             raise
         dealloc = info_rows[0]["dealloc"] if info_rows else None
         stats_reset = info_rows[0]["stats_reset"] if info_rows else None
-        visible = [r for r in rows if r["queryid"] is not None and r["queryid"] not in self._own]
-        hidden = sum(1 for r in rows if r["queryid"] is None)
+        queryid = columns.queryid
+        own = self._own
+        own_before = len(own)
+        hidden = list(map(itemgetter(queryid), rows)).count(None)
+        left_out = {None, *own}
+        visible = [r for r in rows if r[queryid] not in left_out]
         if hidden:
             warnings.append(
                 f"{hidden} pg_stat_statements entries of other roles are hidden: "
                 f"GRANT pg_read_all_stats TO {user} (or pg_monitor)"
             )
-        counters = {
-            _key(r): pgdeltas.Counters(
-                calls=int(r["calls"]),
-                total_ms=float(r["total_ms"]),
-                rows=int(r["rows"]),
-                stats_since=r["stats_since"],
-            )
-            for r in visible
-        }
+        # the row's own values, keyed and in compute's order: no object per entry
+        counters = dict(zip(map(columns.key, visible), map(columns.counters, visible), strict=True))
         read_at = time.monotonic()
-        deltas, interval = pgdeltas.compute(
-            self._baseline, pgdeltas.Baseline(read_at, counters, dealloc, stats_reset)
-        )
+        current = pgdeltas.Baseline(read_at, counters, dealloc, stats_reset)
+        chosen = self._top(conn, columns, visible, top, sort, schema, parsed)
+        deltas, interval = pgdeltas.compute(self._baseline, current, keys=map(columns.key, chosen))
         if interval is not None and interval.reset:
             warnings.append(
                 "pg_stat_statements was reset since the last refresh: rates count from the reset"
@@ -301,13 +321,15 @@ class QueriesSource(Source):
                 "refresh (pg_stat_statements.max too small?): rates of re-created entries "
                 "count from their re-creation"
             )
-        chosen = self._top(conn, visible, top, sort, schema, parsed)
-        total_top = sum(float(r["total_ms"]) for r in visible if r["toplevel"])
+        toplevel, total = (itemgetter(columns.index[c]) for c in ("toplevel", "total_ms"))
+        total_top = float(sum(map(total, filter(toplevel, visible))))
         statements = tuple(
-            _statement(r, self._texts.get(r["queryid"], ""), total_top, deltas) for r in chosen
+            _statement(columns, r, self._texts.get(r[queryid], ""), total_top, deltas)
+            for r in chosen
         )
-        # counters kept for the next delta must not include entries found to be our own
-        counters = {k: v for k, v in counters.items() if k[2] not in self._own}
+        if len(own) != own_before:
+            # counters kept for the next delta must not include entries found to be our own
+            counters = {k: v for k, v in counters.items() if k[2] not in own}
         stats = StatementStats(
             available=True,
             sort=sort,
@@ -327,26 +349,28 @@ class QueriesSource(Source):
     def _top(
         self,
         conn: Any,
-        rows: list[dict[str, Any]],
+        columns: _Columns,
+        rows: list[tuple[Any, ...]],
         top: int,
         sort: str,
         schema: str,
         version: tuple[int, ...],
-    ) -> list[dict[str, Any]]:
+    ) -> list[tuple[Any, ...]]:
         """The ``top`` rows by ``sort``, fetching texts only for query ids not seen before.
 
         A text starting with :data:`MARKER` is debugtui's own statement: remembered, skipped,
-        and the next row takes its place.
+        and the next row takes its place. (Every sort column is a counter
+        pg_stat_statements always fills: never NULL.)
         """
-        field = SORT_KEYS[sort]
-        ordered = sorted(rows, key=lambda r: float(r[field] or 0), reverse=True)
-        chosen: list[dict[str, Any]] = []
+        ordered = sorted(rows, key=itemgetter(columns.index[SORT_KEYS[sort]]), reverse=True)
+        queryid = columns.queryid
+        chosen: list[tuple[Any, ...]] = []
         position = 0
         while len(chosen) < top and position < len(ordered):
             batch = ordered[position : position + top - len(chosen)]
             position += len(batch)
-            self._fetch_texts(conn, (r["queryid"] for r in batch), schema, version)
-            chosen.extend(r for r in batch if r["queryid"] not in self._own)
+            self._fetch_texts(conn, (r[queryid] for r in batch), schema, version)
+            chosen.extend(r for r in batch if r[queryid] not in self._own)
         return chosen
 
     def _fetch_texts(
@@ -378,36 +402,48 @@ def _file(query: str, version: tuple[int, ...]) -> str:
     return variant.file
 
 
-def _key(row: Mapping[str, Any]) -> pgdeltas.Key:
-    return (int(row["userid"]), int(row["dbid"]), int(row["queryid"]), bool(row["toplevel"]))
+class _Columns:
+    """Where each named column of the statements query sits in a row, and the getters
+    that take an entry's key and counters out of one (in C, no Python call per row)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.index = {name: i for i, name in enumerate(names)}
+        self.queryid = self.index["queryid"]
+        self.key = itemgetter(*(self.index[c] for c in _KEY_COLUMNS))
+        self.counters = itemgetter(*(self.index[c] for c in _COUNTER_COLUMNS))
+
+    def record(self, row: Row) -> dict[str, Any]:
+        return {name: row[i] for name, i in self.index.items()}
 
 
 def _statement(
-    row: Mapping[str, Any],
+    columns: _Columns,
+    row: Row,
     text: str,
     total_top: float,
     deltas: Mapping[pgdeltas.Key, Any],
 ) -> Statement:
-    total = float(row["total_ms"])
+    r = columns.record(row)
+    total = float(r["total_ms"])
     return Statement(
-        queryid=int(row["queryid"]),
-        userid=int(row["userid"]),
-        dbid=int(row["dbid"]),
-        toplevel=bool(row["toplevel"]),
-        user=row["username"],
-        database=row["dbname"],
-        calls=int(row["calls"]),
+        queryid=int(r["queryid"]),
+        userid=int(r["userid"]),
+        dbid=int(r["dbid"]),
+        toplevel=bool(r["toplevel"]),
+        user=r["username"],
+        database=r["dbname"],
+        calls=int(r["calls"]),
         total_ms=total,
-        mean_ms=float(row["mean_ms"] or 0.0),
-        plan_ms=None if row["plan_ms"] is None else float(row["plan_ms"]),
-        rows=int(row["rows"]),
-        shared_blks_hit=int(row["shared_blks_hit"]),
-        shared_blks_read=int(row["shared_blks_read"]),
-        temp_blks=int(row["temp_blks"]),
-        io_ms=float(row["io_ms"] or 0.0),
+        mean_ms=float(r["mean_ms"] or 0.0),
+        plan_ms=None if r["plan_ms"] is None else float(r["plan_ms"]),
+        rows=int(r["rows"]),
+        shared_blks_hit=int(r["shared_blks_hit"]),
+        shared_blks_read=int(r["shared_blks_read"]),
+        temp_blks=int(r["temp_blks"]),
+        io_ms=float(r["io_ms"] or 0.0),
         share_pct=100.0 * total / total_top if total_top > 0 else 0.0,
         query=text,
-        delta=deltas.get(_key(row)),
+        delta=deltas.get(columns.key(row)),
     )
 
 
@@ -433,12 +469,11 @@ def _unrecorded(
     sessions: tuple[Session, ...], baseline: pgdeltas.Baseline | None
 ) -> tuple[Session, ...]:
     """Active statements whose query id has no pg_stat_statements entry yet, longest first."""
+    candidates = [s for s in sessions if s.state == "active" and s.query_id is not None]
+    if not candidates:
+        return ()  # the usual case: no need to gather thousands of known ids
     known = set() if baseline is None else {key[2] for key in baseline.counters}
-    running = (
-        s
-        for s in sessions
-        if s.state == "active" and s.query_id is not None and s.query_id not in known
-    )
+    running = (s for s in candidates if s.query_id not in known)
     return tuple(sorted(running, key=lambda s: s.query_age_s or 0.0, reverse=True))
 
 
