@@ -10,7 +10,8 @@ Teardown is left out on purpose: it is not what a responder waits for.
 goes through ``debugtui.cli.main`` exactly as the console script does (the same lazy
 imports, config, notebook file and start screen); any further arguments are its arguments.
 ``--until-entries N`` waits instead for the first frame of an investigation screen whose
-timeline shows N entries (B7: open a 10,000-entry investigation).
+timeline holds N entries (B7: open a 10,000-entry investigation; the timeline gives the
+newest a row each and folds the rest into one row, see :mod:`debugtui.tui.widgets.timeline`).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def _wanted(screen: Any, until_entries: int | None) -> bool:
     if until_entries is None:
         return True
     timeline = getattr(screen, "timeline", None)
-    return timeline is not None and timeline.option_count >= until_entries
+    return timeline is not None and len(timeline.entries) >= until_entries
 
 
 def _bare() -> int:

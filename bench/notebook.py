@@ -6,7 +6,7 @@ the way a long incident accumulates them, spread over six hours. Each run works 
 copy, so the cached file keeps exactly its entries.
 
 - open: the whole ``debugtui open ID`` process under :mod:`bench.firstframe`, until the first
-  frame whose timeline shows every entry (start-up, loading and the first paint included);
+  frame whose timeline holds every entry (start-up, loading and the first paint included);
 - export: what the TUI's export key does, in process: read the investigation and its
   entries, render the Markdown post-mortem, write it (mode 0600);
 - add a note: ``NotebookStore.add_entry``, committed (WAL, synchronous=FULL) before it
