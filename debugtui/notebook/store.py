@@ -782,18 +782,25 @@ def _investigation_from_row(row: Sequence[Any]) -> Investigation:
         raise StoreError(f"investigation {row[0]!r} is damaged in the notebook: {exc}") from exc
 
 
+# A timeline is read whole (10,000 entries for a long incident): the enum members by value
+# and an empty data object are looked up instead of going through Enum() and json.loads for
+# each row. An unknown value still goes through Enum(), which raises as before.
+_KIND_BY_VALUE = {kind.value: kind for kind in EntryKind}
+_PHASE_BY_VALUE = {phase.value: phase for phase in Phase}
+
+
 def _entry_from_row(row: Sequence[Any]) -> Entry:
     try:
         return Entry(
             id=int(row[0]),
             investigation_id=row[1],
-            kind=EntryKind(row[2]),
-            phase=Phase(row[3]),
+            kind=_KIND_BY_VALUE.get(row[2]) or EntryKind(row[2]),
+            phase=_PHASE_BY_VALUE.get(row[3]) or Phase(row[3]),
             text=row[4],
             happened_at=_from_text(row[5]),
             recorded_at=_from_text(row[6]),
             starred=bool(row[7]),
-            data=json.loads(row[8]),
+            data={} if row[8] == "{}" else json.loads(row[8]),
         )
     except (ValueError, TypeError) as exc:
         raise StoreError(f"entry {row[0]} is damaged in the notebook: {exc}") from exc
