@@ -90,7 +90,7 @@ def test_new_stores_severity_tags_playbook_and_impact_start(db: Path) -> None:
         "--tag",
         "eu",
         "--playbook",
-        "pg-slow",
+        "db-saturation",
         "--impact-start",
         "2026-01-31T14:00Z",
     )
@@ -99,7 +99,7 @@ def test_new_stores_severity_tags_playbook_and_impact_start(db: Path) -> None:
     assert (item["severity"], item["tags"], item["playbook_id"]) == (
         "SEV1",
         ["pg", "eu"],
-        "pg-slow",
+        "db-saturation",
     )
     assert item["impact_started_at"] == "2026-01-31T14:00:00+00:00"
 
