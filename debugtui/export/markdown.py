@@ -44,9 +44,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from string import Template
 
@@ -150,6 +151,8 @@ LESSONS = (
     ("lucky", "Where we got lucky", "What went right by chance and may not next time?"),
 )
 
+_LESSON_TITLES = {key: title for key, title, _ in LESSONS}
+
 _MARKERS = {
     Milestone.IMPACT_STARTED: "IMPACT STARTED",
     Milestone.DETECTED: "DETECTED",
@@ -168,7 +171,15 @@ class TemplateError(ValueError):
 
 def _clean(text: str) -> str:
     """Redacted, control characters made visible (no escape sequence reaches a reader)."""
-    return visible(redact(str(text).replace("\r\n", "\n").replace("\t", "    ")))
+    return _clean_str(str(text))
+
+
+# Evidence tables repeat their cells (states, hosts, counts) and column names thousands of
+# times in a long investigation: each string is cleaned once per export (render_markdown
+# empties these caches first).
+@lru_cache(maxsize=4096)
+def _clean_str(text: str) -> str:
+    return visible(redact(text.replace("\r\n", "\n").replace("\t", "    ")))
 
 
 def _inline(text: str, indent: str = "  ") -> str:
@@ -178,7 +189,12 @@ def _inline(text: str, indent: str = "  ") -> str:
 
 def _cell(text: str) -> str:
     """Text for a table cell: ``|`` escaped, newlines as ``<br>``."""
-    cleaned = _clean(text).strip().replace("\\", "\\\\").replace("|", "\\|")
+    return _cell_str(str(text))
+
+
+@lru_cache(maxsize=4096)
+def _cell_str(text: str) -> str:
+    cleaned = _clean_str(text).strip().replace("\\", "\\\\").replace("|", "\\|")
     return cleaned.replace("\n", "<br>")
 
 
@@ -191,6 +207,8 @@ def _code(text: str) -> str:
 
 
 def _ts(when: datetime) -> str:
+    if when.year >= 1000:  # where isoformat, several times faster, writes the same
+        return when.isoformat(" ", "seconds")[:19]
     return when.strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -225,11 +243,22 @@ class _Context:
         self.entries = sorted(entries, key=lambda e: (e.happened_at, e.id))
         self.now = now
         self.by_id = {e.id: e for e in self.entries}
-        evidence = [e for e in self.entries if e.kind is EntryKind.EVIDENCE]
+        self._by_kind: defaultdict[EntryKind, list[Entry]] = defaultdict(list)
+        for entry in self.entries:
+            self._by_kind[entry.kind].append(entry)
+        evidence = self._by_kind[EntryKind.EVIDENCE]
         self.evidence_number = {e.id: n for n, e in enumerate(evidence, start=1)}
+        self._evidence: dict[int, EvidenceData] = {}
 
     def of_kind(self, kind: EntryKind) -> list[Entry]:
-        return [e for e in self.entries if e.kind is kind]
+        return list(self._by_kind[kind])
+
+    def evidence(self, entry: Entry) -> EvidenceData:
+        """The entry's evidence data, read once (the timeline and the appendix both show it)."""
+        found = self._evidence.get(entry.id)
+        if found is None:
+            found = self._evidence[entry.id] = _evidence_data(entry)
+        return found
 
     def reference(self, entry_id: int) -> str:
         """How another section points at an entry: E3 for evidence, else #id and a gist."""
@@ -237,7 +266,7 @@ class _Context:
         if entry is None:
             return f"#{entry_id} (deleted)"
         if entry.id in self.evidence_number:
-            title = _evidence_data(entry).title or entry.text
+            title = self.evidence(entry).title or entry.text
             return f"E{self.evidence_number[entry.id]} ({_inline(title, ' ')})"
         gist = _clean(entry.text).strip().splitlines()[0] if entry.text.strip() else ""
         if len(gist) > 60:
@@ -343,7 +372,7 @@ def _describe(ctx: _Context, entry: Entry) -> str:
             line += f"; disprove by {_inline(hyp.disproof)}"
         return line
     if kind is EntryKind.EVIDENCE:
-        ev = _evidence_data(entry)
+        ev = ctx.evidence(entry)
         title = _inline(ev.title or entry.text)
         source = f" ({_inline(ev.source, ' ')})" if ev.source else ""
         line = f"**Evidence** E{ctx.evidence_number[entry.id]}: {title}{source}"
@@ -362,7 +391,7 @@ def _describe(ctx: _Context, entry: Entry) -> str:
         mark = "☑" if tick_done(entry) else "☐"
         return f"Checklist {mark} {text}"
     if kind is EntryKind.NOTE:
-        lesson = {key: title for key, title, _ in LESSONS}.get(str(entry.data.get("lesson")))
+        lesson = _LESSON_TITLES.get(str(entry.data.get("lesson")))
         return f"Note: {text}" + (f" _(lesson: {lesson.lower()})_" if lesson else "")
     return f"_{text}_"
 
@@ -632,7 +661,7 @@ def _checklist(ctx: _Context) -> str:
 def _evidence(ctx: _Context) -> str:
     parts = []
     for entry in ctx.of_kind(EntryKind.EVIDENCE):
-        ev = _evidence_data(entry)
+        ev = ctx.evidence(entry)
         number = ctx.evidence_number[entry.id]
         parts.append(f"### E{number}. {_inline(ev.title or entry.text, ' ')}")
         facts = [f"recorded {_ts(entry.happened_at)} UTC in {entry.phase.value}"]
@@ -712,6 +741,8 @@ def render_markdown(
     """The post-mortem for ``inv`` as Markdown, through ``template`` (default layout if None)."""
     text = DEFAULT_TEMPLATE if template is None else template
     check_template(text)
+    _clean_str.cache_clear()  # each export pays for its own cleaning
+    _cell_str.cache_clear()
     ctx = _Context(inv, entries, now or utcnow())
     values = {name: render(ctx) for name, render in _SECTIONS.items()}
     values.update(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -70,6 +71,7 @@ def is_placeholder(value: str) -> bool:
     return not value or bool(_PLACEHOLDER.match(value))
 
 
+@lru_cache(maxsize=1024)  # asked for each cell of a table, of its few column names
 def is_secret_key(name: str) -> bool:
     """True when a field called ``name`` holds a secret (``password``, ``DB_TOKEN``...)."""
     return bool(_SECRET_KEY_ONLY.match(name))
@@ -125,8 +127,10 @@ the whole."""
 # names of _SECRET_KEY, the header names, "bearer", the JWT and AWS key id prefixes and a
 # URL's "://". Searching for them first is what makes redaction cheap: the patterns
 # themselves try every position of a text (the assignment's key backtracks at each), the
-# triggers are a plain substring search, and most lines of a post-mortem have none.
-_TRIGGER = re.compile(r"passw|secret|token|pwd|key|authori|cookie|bearer|eyj|akia|asia|://")
+# triggers are a plain substring search (one str.find each: faster than one regex of them
+# all, on a cell and on a whole document), and most lines of a post-mortem have none.
+_TRIGGERS = ("passw", "secret", "token", "pwd", "key", "authori", "cookie", "bearer", "eyj")
+_TRIGGERS += ("akia", "asia", "://")
 # Case-insensitive matching also takes these for "i" and "s" (str.lower() does not map them
 # there, and "\u0130" lowers to two characters); the trigger search sees them as i and s.
 _FOLDS_UNLIKE_LOWER = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
@@ -146,22 +150,26 @@ def redact(text: str) -> str:
     if "\u0130" in probe or "\u0131" in probe or "\u017f" in probe:
         probe = probe.translate(_FOLDS_UNLIKE_LOWER)
     probe = probe.lower()  # one character for one now, so positions match the text's
-    found = _TRIGGER.search(probe)
-    if found is None:
+    found = [trigger for trigger in _TRIGGERS if trigger in probe]
+    if not found:
         return text
     if "\n" not in text:
         return _redact_line(text)
     # Only the lines holding a trigger go through the patterns; the rest are kept as is.
+    lines: dict[int, int] = {}  # start -> end of each line to redact
+    for trigger in found:
+        at = probe.find(trigger)
+        while at >= 0:
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            lines[start] = end = len(text) if end < 0 else end
+            at = probe.find(trigger, end)
     parts: list[str] = []
     done = 0
-    while found is not None:
-        start = text.rfind("\n", done, found.start()) + 1
-        end = text.find("\n", found.end())
-        if end < 0:
-            end = len(text)
+    for start in sorted(lines):
+        end = lines[start]
         parts += (text[done:start], _redact_line(text[start:end]))
         done = end
-        found = _TRIGGER.search(probe, end)
     parts.append(text[done:])
     return "".join(parts)
 
