@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -100,6 +99,8 @@ def _to_json(data: Mapping[str, Any] | None) -> str:
 
 
 def _new_id() -> str:
+    import secrets  # when first needed: it loads hashlib and hmac, 2 ms of the TUI's start-up
+
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
 
 

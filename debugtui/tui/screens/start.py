@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -21,10 +21,10 @@ from debugtui.timewindow import format_duration
 from debugtui.tui.commands import ScreenActions
 from debugtui.tui.keys import help_rows
 from debugtui.tui.literal import literal_line
-from debugtui.tui.screens.confirm import ConfirmScreen
-from debugtui.tui.screens.help import HelpScreen
-from debugtui.tui.screens.new_investigation import NewInvestigation, NewInvestigationScreen
 from debugtui.tui.session import Session
+
+if TYPE_CHECKING:
+    from debugtui.tui.screens.new_investigation import NewInvestigation
 
 SEVERITY_STYLES: dict[Severity, str] = {
     Severity.SEV1: "bold white on red",
@@ -41,6 +41,9 @@ FIXED_COLUMNS_WIDTH = 52
 """Columns but the title, with cell padding and scrollbar: titles are cut to what is left
 so the table never scrolls sideways."""
 MIN_TITLE = 20
+COLUMNS = ("Age", "Sev", "Status", "Phase", "ID", "Title")
+"""The table's headings; given to it as Text, since a str heading is parsed as markup, which
+loads Rich's emoji table (4 ms of the start-up)."""
 
 
 def investigation_row(inv: Investigation, now: datetime, title_limit: int) -> tuple[Text, ...]:
@@ -94,7 +97,7 @@ class StartScreen(Screen[None]):
         yield Label("debugtui — investigations", id="start-title")
         yield Static(Text("No investigations yet. Press n to start one.", style="dim"), id="empty")
         table: DataTable[Text] = DataTable(id="investigations", cursor_type="row")
-        table.add_columns("Age", "Sev", "Status", "Phase", "ID", "Title")
+        table.add_columns(*(Text(label) for label in COLUMNS))
         yield table
         yield Footer()
 
@@ -163,7 +166,11 @@ class StartScreen(Screen[None]):
             return None
         return self.investigations[table.cursor_row]
 
+    # The dialogs below are imported when first asked for: the start screen paints without
+    # them (B1).
     def action_new(self) -> None:
+        from debugtui.tui.screens.new_investigation import NewInvestigationScreen
+
         def created(new: NewInvestigation | None) -> None:
             if new is not None:
                 self._create(new)
@@ -179,6 +186,8 @@ class StartScreen(Screen[None]):
         inv = self.selected
         if inv is None:
             return
+        from debugtui.tui.screens.confirm import ConfirmScreen
+
         question = Text.assemble(
             "Delete investigation ",
             (inv.id, "bold"),
@@ -194,6 +203,8 @@ class StartScreen(Screen[None]):
         self.app.push_screen(ConfirmScreen(question, yes="Delete"), answered)
 
     def action_help(self) -> None:
+        from debugtui.tui.screens.help import HelpScreen
+
         self.app.push_screen(HelpScreen("investigations", help_rows(self.app, self)))
 
     async def action_quit(self) -> None:
