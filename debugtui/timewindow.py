@@ -33,7 +33,10 @@ def parse_duration(text: str) -> timedelta:
     if not match:
         raise TimeParseError(f"not a duration: {text!r} (use e.g. 30m, 2h, 2d)")
     value, unit = match.groups()
-    return timedelta(seconds=float(value) * _UNIT_SECONDS[unit.lower()])
+    try:
+        return timedelta(seconds=float(value) * _UNIT_SECONDS[unit.lower()])
+    except OverflowError:  # "99999999999d": more days than a timedelta holds
+        raise TimeParseError(f"duration too long: {text!r} (use e.g. 30m, 2h, 2d)") from None
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -47,7 +50,10 @@ def parse_timestamp(text: str) -> datetime:
         raise TimeParseError(f"not a time: {text!r} (use e.g. 2h or 2026-01-31T14:05Z)") from exc
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+    try:
+        return when.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise TimeParseError(f"not a time: {text!r} (out of range)") from None
 
 
 def parse_when(text: str, now: datetime | None = None) -> datetime:
@@ -55,10 +61,14 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
     now = now or datetime.now(timezone.utc)
     if text.strip().lower() == "now":
         return now
-    try:
-        return now - parse_duration(text)
-    except TimeParseError:
+    if not _DURATION.match(text):
         return parse_timestamp(text)
+    delta = parse_duration(text)
+    try:
+        return now - delta
+    except OverflowError:  # "999999d" ago is before year 1
+        reason = f"{text.strip()} ago is before year 1 (use e.g. 30m, 2h, 2d)"
+        raise TimeParseError(reason) from None
 
 
 def format_duration(delta: timedelta | None) -> str:
