@@ -42,7 +42,7 @@ from fault_support import note_texts, screen_text, still_collects, type_note
 from panel_support import error_text, refresh
 from test_tui_support import open_store, settle
 from textual.pilot import Pilot
-from textual.widgets import Static, TabbedContent
+from textual.widgets import Input, Static, TabbedContent
 
 from debugtui.config import (
     Config,
@@ -951,6 +951,55 @@ async def test_a_note_typed_while_another_process_locks_the_notebook_is_kept_and
             assert not screen.composer.is_open
         assert note_texts(store, inv) == ["before the lock", "typed while locked"]
         assert store.integrity_check() == "ok"
+
+
+async def test_a_note_typed_when_the_disk_is_full_is_kept_and_retried(tmp_path: Path) -> None:
+    with NotebookStore(tmp_path / "notebook.db") as store:
+        inv = store.create_investigation("checkout 500s", Severity.SEV2)
+        app = make_app(store, open_id=inv.id, config=quiet_config(tmp_path))
+        long_note = "the disk filled up while I typed this " * 300
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await settle(pilot)
+            await type_note(pilot, "before the disk filled")
+            conn = store._conn  # SQLite's page cap gives the SQLITE_FULL a full disk gives
+            assert conn is not None
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {pages}")
+            screen = pilot.app.screen
+            assert isinstance(screen, InvestigationScreen)
+            screen.timeline.focus()
+            await pilot.press("n")
+            screen.composer.query_one(Input).insert_text_at_cursor(long_note)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert screen.composer.is_open
+            assert screen.composer.values()["text"] == long_note
+            assert "Could not save the note" in flat(screen_text(pilot))
+            conn.execute("PRAGMA max_page_count = 1073741823")  # space again
+            await pilot.press("enter")
+            await settle(pilot)
+            assert not screen.composer.is_open
+        assert note_texts(store, inv) == ["before the disk filled", long_note.strip()]
+        assert store.integrity_check() == "ok"
+
+
+async def test_an_absurd_window_typed_into_the_logs_panel_is_one_inline_message(
+    rig: Rig, store: NotebookStore, inv: Investigation
+) -> None:
+    log = rig.tmp_path / "app.log"
+    log.write_text("ERROR one line\n", encoding="utf-8")
+    app = make_app(store, open_id=inv.id, config=logs_at(rig, log))
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        panel = await open_tab(pilot, Fault("window", "Logs", logs_at, says=""))
+        since = panel.query_one("#logs-since", Input)
+        since.focus()
+        await pilot.press(*"999999d", "enter")
+        await settle(pilot)
+        invalid = panel.query_one("#logs-invalid", Static)
+        assert invalid.has_class("-shown")
+        assert "before year 1" in invalid.visual.plain  # type: ignore[attr-defined]
+        assert pilot.app.is_running and isinstance(pilot.app.screen, InvestigationScreen)
+        assert panel.result is not None and panel.result.total == 1  # the last search stays
 
 
 def damaged_notebook(path: Path) -> None:
