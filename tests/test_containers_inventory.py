@@ -6,13 +6,17 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from debugtui.sources.containers import (
     ContainerInfo,
     ContainerRead,
     ContainersData,
     ContainersSource,
+    engine_from_ping,
+    engine_name,
 )
+from debugtui.sources.containerstats import container_stats
 from tests.fixtures.podman import PodmanEngine
 
 
@@ -228,3 +232,68 @@ def test_container_removed_mid_collect_never_fails_the_collect(
         removal.result()
     remaining = {c.name for c in collect(containers_source).containers}
     assert not remaining & set(names)
+
+
+def test_engine_is_named_from_ping_as_version_names_it(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    """``/_ping`` answers in milliseconds where podman's ``/version`` takes half a second;
+    its headers must name the engine exactly as ``/version`` does."""
+    collect(containers_source)
+    api = containers_source._client.api
+    ping = api._get(api._url("/_ping", versioned_api=False))
+    found = engine_from_ping(ping.headers)
+    assert found is not None
+    api_version, name, podman = found
+    assert podman and name == engine_name(api.version(api_version=False))
+    assert api_version == ping.headers["Api-Version"]
+
+
+def test_ping_headers_that_say_too_little_fall_back_to_version() -> None:
+    assert engine_from_ping({"Api-Version": "1.43", "Server": "Docker/24.0.7 (linux)"}) == (
+        "1.43",
+        "Docker Engine 24.0.7",
+        False,
+    )
+    assert engine_from_ping({"Api-Version": "1.43"}) is None
+    assert engine_from_ping({"Server": "nginx/1.25"}) is None
+
+
+def test_bulk_stats_match_the_per_container_stats(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    """podman's one-request stats of every running container read as its per-container
+    (Docker-compatible) stats do: same working set basis, limit and pids."""
+    running = by_name(collect(containers_source))[podman_engine.names.running]
+    api = containers_source._client.api
+    bulk = containers_source.bulk_stats(api)
+    assert bulk is not None
+    full_id = next(k for k in bulk.payloads if k.startswith(running.id))
+    one = api.stats(full_id, stream=False, one_shot=True)
+    from_bulk = container_stats(bulk.payloads[full_id], None)
+    from_one = container_stats(one, None)
+    assert from_bulk.memory_limit_bytes == from_one.memory_limit_bytes == podman_engine.memory_limit
+    assert from_bulk.pids == from_one.pids
+    assert from_bulk.memory_bytes is not None and from_one.memory_bytes is not None
+    assert abs(from_bulk.memory_bytes - from_one.memory_bytes) <= from_one.memory_bytes // 10
+
+
+def test_unchanged_containers_are_not_inspected_again(
+    podman_engine: PodmanEngine, containers_source: ContainersSource, monkeypatch: Any
+) -> None:
+    """A refresh inspects only the containers whose list entry changed or that an event
+    named: here, none of the steadily running ones."""
+    collect(containers_source)
+    api = containers_source._client.api
+    inspected: list[str] = []
+    real = api.inspect_container
+
+    def counting(container_id: str) -> Any:
+        inspected.append(container_id)
+        return real(container_id)
+
+    monkeypatch.setattr(api, "inspect_container", counting)
+    data = collect(containers_source)
+    running = by_name(data)[podman_engine.names.running]
+    assert running.stats is not None and running.health is None
+    assert not any(i.startswith(running.id) for i in inspected)

@@ -13,8 +13,11 @@ from debugtui.sources.containerstats import (
     CpuSample,
     block_io_totals,
     container_stats,
+    cpu_baseline,
     cpu_percent,
     cpu_sample,
+    from_libpod,
+    kept_samples,
     network_totals,
     parse_engine_time,
     working_set,
@@ -121,3 +124,48 @@ def test_engine_times_with_nanoseconds_and_go_zero_time() -> None:
     assert parse_engine_time("0001-01-01T00:00:00Z") is None
     assert parse_engine_time("garbage") is None
     assert parse_engine_time(None) is None
+
+
+def test_cpu_is_measured_from_a_sample_at_least_the_minimum_span_back() -> None:
+    """Refreshes tens of milliseconds apart still get a CPU % over a real span."""
+    history = (sample(0, 0.0), sample(100_000_000, 0.2), sample(110_000_000, 0.25))
+    current = sample(120_000_000, 0.3)
+    assert cpu_baseline(history, current, 0.2) is history[0]
+    assert cpu_baseline(history, sample(200_000_000, 0.5), 0.2) is history[2]
+
+
+def test_cpu_baseline_falls_back_to_the_oldest_sample_of_the_same_run() -> None:
+    history = (sample(0, 0.0, "run-1"), sample(5, 0.1, "run-2"), sample(9, 0.15, "run-2"))
+    assert cpu_baseline(history, sample(10, 0.2, "run-2"), 0.2) is history[1]
+    assert cpu_baseline(history, sample(10, 0.2, "run-3"), 0.2) is None
+
+
+def test_kept_samples_drop_what_no_later_refresh_needs() -> None:
+    history = (sample(0, 0.0), sample(1, 0.1), sample(2, 0.3), sample(3, 0.45))
+    current = sample(4, 0.55)
+    kept = kept_samples(history, current, 0.2)
+    assert kept == (history[2], history[3], current)
+    assert kept_samples((), current, 0.2) == (current,)
+
+
+def test_podman_bulk_stats_entry_reads_like_a_docker_payload() -> None:
+    entry = {
+        "ContainerID": "a" * 64,
+        "CPUNano": 47_967_533,
+        "SystemNano": 1_769_868_001_123_456_789,
+        "MemUsage": 331_776,
+        "MemLimit": 1 << 30,
+        "NetInput": 10,
+        "NetOutput": 20,
+        "BlockInput": 4096,
+        "BlockOutput": 8192,
+        "PIDs": 3,
+    }
+    payload = from_libpod(entry)
+    cpu = cpu_sample(payload, "run-1", 0)
+    assert cpu is not None and cpu.usage_ns == 47_967_533
+    assert cpu.read_at == datetime(2026, 1, 31, 14, 0, 1, 123456, tzinfo=timezone.utc)
+    stats = container_stats(payload, None)
+    assert (stats.memory_bytes, stats.memory_limit_bytes, stats.pids) == (331_776, 1 << 30, 3)
+    assert (stats.net_rx_bytes, stats.net_tx_bytes) == (10, 20)
+    assert (stats.block_read_bytes, stats.block_write_bytes) == (4096, 8192)

@@ -3,10 +3,11 @@ were OOM-killed or changed health, kept across collects.
 
 Three engine behaviours shape this module:
 
-- podman's Docker-compatible ``/events`` answers nothing at all when ``until`` is given, so
-  the stream is asked with ``since`` only and read until the events reach the moment of the
-  request, the stream stays silent for ``silence_s`` (the replay is over), or the collect's
-  timeout runs out; then it is closed.
+- ``/events`` streams forever unless told to stop, and the two engines are told differently:
+  dockerd ends the answer at ``until``; podman answers nothing at all when ``until`` is given,
+  and instead ends it after the replay when asked ``stream=false`` (which dockerd does not
+  know). So each read is one finite answer, read to its end (bounded by the collect's
+  timeout): no waiting for the stream to fall silent.
 - Engines replay only what they kept (dockerd a short ring of recent events, podman what its
   journal or log file still holds), so the source keeps its own :class:`EventHistory` across
   collects and asks the engine only for what came after the last read.
@@ -52,6 +53,19 @@ class ContainerEvent:
 
 def short_id(container_id: str) -> str:
     return container_id[:12]
+
+
+def event_container_ids(raw_events: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The full ids of the containers any of these events (wanted or not) is about: what
+    changed since the previous read (a start, a rename, a health check) and must be looked
+    at again."""
+    found: set[str] = set()
+    for raw in raw_events:
+        actor = raw.get("Actor")
+        full_id = (actor.get("ID") if isinstance(actor, Mapping) else None) or raw.get("id")
+        if full_id:
+            found.add(str(full_id))
+    return found
 
 
 def parse_event(raw: Mapping[str, Any]) -> tuple[int, str, ContainerEvent] | None:
@@ -113,23 +127,28 @@ class EventRead:
 _END = object()
 
 
-def read_events(api: Any, since: datetime, *, timeout_s: float, silence_s: float) -> EventRead:
-    """Container events from ``since`` up to about now, from a docker ``APIClient``.
+def read_events(api: Any, since: datetime, *, timeout_s: float, podman: bool) -> EventRead:
+    """Container events from ``since`` up to now, from a docker ``APIClient``.
 
     The SDK's ``events()`` sends no timeout at all, so the request is made here with the
     client's timeout for the answer, and a pump thread hands decoded events over a queue;
-    reading stops at the first of: an event at or after the request time, ``silence_s``
-    without an event, ``timeout_s`` in all. Closing the stream ends the pump thread.
+    reading stops at the first of: the end of the answer, an event at or after the request
+    time, ``timeout_s`` in all. Closing the stream ends the pump thread.
     """
     from docker.errors import DockerException
     from docker.types import CancellableStream
 
     requested_ns = time.time_ns()
     deadline = time.monotonic() + timeout_s
-    params = {
+    params: dict[str, Any] = {
         "since": int(since.timestamp()),
         "filters": json.dumps({"type": ["container"]}),
     }
+    if podman:
+        params["stream"] = "false"
+    else:
+        seconds, nanos = divmod(requested_ns, 1_000_000_000)
+        params["until"] = f"{seconds}.{nanos:09d}"
     response = api._get(api._url("/events"), params=params, stream=True, timeout=timeout_s)
     api._raise_for_status(response)
     stream = CancellableStream(api._stream_helper(response, decode=True), response)
@@ -154,10 +173,9 @@ def read_events(api: Any, since: datetime, *, timeout_s: float, silence_s: float
             if remaining <= 0:
                 break
             try:
-                item = inbox.get(timeout=min(silence_s, remaining))
+                item = inbox.get(timeout=remaining)
             except queue.Empty:
-                complete = remaining > silence_s  # silence, not the deadline: replay is over
-                break
+                break  # the deadline: the answer did not end in time
             if item is _END:
                 complete = True
                 break

@@ -5,6 +5,13 @@ Every container the engine knows (running or not) with its health, restart count
 code and OOM/kill flags; resource use of the running ones, fetched concurrently; and the
 die/oom/kill/restart/health events of the window (``since``, default 1h).
 
+A refresh must cost no more than ``podman stats`` typed by hand, so it asks for as little as
+it can: the Docker-compatible API where it suffices, podman's own endpoints where they
+answer in one request what Docker needs one per container for (the list with exit codes,
+start times and health; the stats of every running container), the engine found once, by
+``/_ping``. A container is inspected again only when its list entry changed or an event
+named it since the previous refresh (see :meth:`ContainersSource.read_containers`).
+
 The engine is found by ``Config.docker_host()`` (the ``[containers] host`` setting, then
 ``DOCKER_HOST``, then ``/var/run/docker.sock`` or ``/run/podman/podman.sock``). Every
 request is bounded by ``[containers] timeout_s``, so a hung engine costs that long and
@@ -34,6 +41,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +54,7 @@ from debugtui.sources.base import Source, SourceError, Table, describe
 from debugtui.sources.containerevents import (
     ContainerEvent,
     EventHistory,
+    event_container_ids,
     read_events,
     short_id,
 )
@@ -53,8 +62,11 @@ from debugtui.sources.containerstats import (
     ContainerStats,
     CpuSample,
     container_stats,
+    cpu_baseline,
     cpu_percent,
     cpu_sample,
+    from_libpod,
+    kept_samples,
     parse_engine_time,
 )
 from debugtui.timewindow import TimeParseError, format_duration, parse_when
@@ -63,9 +75,8 @@ DEFAULT_SINCE = "1h"
 MAX_WORKERS = 8
 """Concurrent inspect/stats requests; the client's connection pool is sized to match."""
 FIRST_SAMPLE_S = 0.2
-"""Gap between the two stats samples of a container seen for the first time."""
-EVENT_SILENCE_S = 0.3
-"""A replay of past events that pauses this long is over."""
+"""The shortest span a CPU % is measured over: the gap between the two stats samples of a
+container seen for the first time, and how far back a refresh's sample is compared."""
 EVENT_OVERLAP = timedelta(seconds=2)
 """How far before the previous read the next one starts, so no event falls in between."""
 EVENT_HISTORY = 5000
@@ -230,6 +241,16 @@ class ContainerRead:
         return str(self.summary.get("Id", ""))
 
 
+@dataclass(frozen=True)
+class BulkStats:
+    """podman's stats of every running container, from one request."""
+
+    payloads: Mapping[str, Mapping[str, Any]]
+    """Full container id -> the entry in the Docker payload's shape (see ``from_libpod``)."""
+    local_ns: int
+    """Our monotonic clock when the answer arrived."""
+
+
 class ContainersSource(Source):
     """Params: ``since`` (events window: a duration or ISO time, default 1h) and ``name``
     (only containers whose name contains it). Keeps its engine client, the previous CPU
@@ -243,8 +264,12 @@ class ContainersSource(Source):
         self._client: Any = None
         self._client_host: str | None = None
         self._engine = ""
+        self._podman = False
         self._one_shot = False
-        self._samples: dict[str, CpuSample] = {}
+        self._samples: dict[str, tuple[CpuSample, ...]] = {}
+        """Full id -> its recent CPU samples, oldest first (see ``kept_samples``)."""
+        self._inspected: dict[str, tuple[tuple[Any, ...], Mapping[str, Any]]] = {}
+        """Full id -> (the list entry's fingerprint when inspected, the inspect answer)."""
         self._history = EventHistory(EVENT_HISTORY)
 
     @property
@@ -275,34 +300,51 @@ class ContainersSource(Source):
         self, host: str, since: datetime, name_filter: str
     ) -> tuple[ContainersData, list[str]]:
         api = self._connect(host).api
-        at = datetime.now(timezone.utc)
-        summaries = [
-            s for s in api.containers(all=True) if not name_filter or name_filter in summary_name(s)
-        ]
         warnings: list[str] = []
         with ThreadPoolExecutor(max_workers=MAX_WORKERS + 1) as pool:
             events_read = pool.submit(self._read_events, api, since)
-            reads = self.read_containers(api, summaries, warnings, pool)
+            bulk_read = pool.submit(self.bulk_stats, api) if self._podman else None
+            at = datetime.now(timezone.utc)
+            summaries = [
+                s for s in self._list(api) if not name_filter or name_filter in summary_name(s)
+            ]
+            events_warning, named = events_read.result()
+            reads = self.read_containers(
+                api,
+                summaries,
+                warnings,
+                pool,
+                bulk=None if bulk_read is None else bulk_read.result(),
+                changed=None if events_warning is not None else named,
+            )
             previous = dict(self._samples)
-            fresh = [r for r in reads if r.sample is not None and r.full_id not in previous]
+            fresh = [r for r in reads if r.sample is not None and not previous.get(r.full_id)]
             if fresh:
-                # First sight of a running container: a second sample now gives its CPU %
-                # in this collect rather than the next.
-                time.sleep(FIRST_SAMPLE_S)
-                previous.update({r.full_id: r.sample for r in fresh if r.sample is not None})
+                # First sight of a running container: a second sample FIRST_SAMPLE_S after
+                # the first gives its CPU % in this collect rather than the next (the time
+                # since the newest first sample, inspects included, counts towards the wait).
+                newest_ns = max(r.sample.local_ns for r in fresh if r.sample is not None)
+                time.sleep(max(0.0, FIRST_SAMPLE_S - (time.monotonic_ns() - newest_ns) / 1e9))
+                previous.update({r.full_id: (r.sample,) for r in fresh if r.sample is not None})
                 again = {r.full_id: r for r in self._resample(api, fresh, pool)}
                 reads = [again.get(r.full_id, r) for r in reads]
-            events_warning = events_read.result()
         if events_warning is not None:
             warnings.append(events_warning)
-        samples = {r.full_id: r.sample for r in reads if r.sample is not None}
+        if not name_filter:
+            listed = {r.full_id for r in reads}
+            self._inspected = {k: v for k, v in self._inspected.items() if k in listed}
+        samples = {
+            r.full_id: kept_samples(previous.get(r.full_id, ()), r.sample, FIRST_SAMPLE_S)
+            for r in reads
+            if r.sample is not None
+        }
         if name_filter:
-            self._samples.update(samples)  # the containers left out keep their last sample
+            self._samples.update(samples)  # the containers left out keep their last samples
         else:
             self._samples = samples
         containers = tuple(
             sorted(
-                (self._info(r, previous.get(r.full_id)) for r in reads),
+                (self._info(r, previous.get(r.full_id, ())) for r in reads),
                 key=lambda c: (c.name, c.id),
             )
         )
@@ -356,9 +398,11 @@ class ContainersSource(Source):
     def _connect(self, host: str) -> Any:
         """The docker client for ``host``, created (and the API version agreed) once.
 
-        The engine is asked ``/version`` once, by hand, instead of letting the SDK ask it
-        and then asking again for the engine's name: podman answers it by running conmon
-        and the OCI runtime, half a second each time.
+        The engine is asked ``/_ping`` once, by hand, instead of letting the SDK ask
+        ``/version``: podman answers ``/version`` by running conmon and the OCI runtime
+        (0.5 to 0.8 s), ``/_ping`` in milliseconds, and its headers say the API version and
+        the engine (``Server: Libpod/4.3.1``, ``Docker/24.0.7``). ``/version`` is the
+        fallback for an engine whose ping says less.
         """
         if self._client is not None and self._client_host == host:
             return self._client
@@ -371,23 +415,37 @@ class ContainersSource(Source):
             tls = None
             if not host.startswith(("unix://", "npipe://", "ssh://")):
                 tls = docker.utils.kwargs_from_env().get("tls")
-            return docker.DockerClient(
+            client = docker.DockerClient(
                 base_url=host,
                 version=version,
                 timeout=self.timeout_s,
                 max_pool_size=MAX_WORKERS + 1,
                 tls=tls or False,
             )
+            if host.startswith(("unix://", "npipe://")):
+                # requests reads the proxy settings from the whole environment on every
+                # request (a few ms each); no proxy stands between us and a local socket
+                client.api.trust_env = False
+            return client
 
         probe = client_for(MINIMUM_DOCKER_API_VERSION)
         try:
-            version = probe.api.version(api_version=False)
+            ping = probe.api._get(probe.api._url("/_ping", versioned_api=False))
+            probe.api._raise_for_status(ping)
+            found = engine_from_ping(ping.headers)
+            if found is None:
+                version = probe.api.version(api_version=False)
+                name = engine_name(version)
+                found = (
+                    str(version.get("ApiVersion") or MINIMUM_DOCKER_API_VERSION),
+                    name,
+                    name.startswith("Podman"),
+                )
         finally:
             probe.close()
-        api_version = str(version.get("ApiVersion") or MINIMUM_DOCKER_API_VERSION)
+        api_version, self._engine, self._podman = found
         if not version_lt(api_version, DEFAULT_DOCKER_API_VERSION):
             api_version = DEFAULT_DOCKER_API_VERSION  # the newest this SDK speaks
-        self._engine = engine_name(version)
         # one_shot (API 1.41+) answers at once; without it the engine waits for a second
         # sample of its own, about a second per container.
         self._one_shot = version_gte(api_version, "1.41")
@@ -396,10 +454,42 @@ class ContainersSource(Source):
 
     def close(self) -> None:
         client, self._client, self._client_host = self._client, None, None
+        self._inspected.clear()  # another engine, or the same one later: inspect afresh
         if client is not None:
             client.close()
 
     # -- containers ---------------------------------------------------------------------
+
+    def _list(self, api: Any) -> list[Mapping[str, Any]]:
+        """Every container: podman's own list also has exit codes, start and exit times,
+        the pid and the health, which make a change visible without inspecting."""
+        if self._podman:
+            found = api._result(
+                api._get(api._url("/libpod/containers/json"), params={"all": "true"}), json=True
+            )
+            return list(found or [])
+        return list(api.containers(all=True))
+
+    def bulk_stats(self, api: Any) -> BulkStats | None:
+        """podman's stats of every running container in one request; None when it cannot
+        answer that way (each container is then asked on its own, as Docker is)."""
+        import requests
+        from docker.errors import DockerException
+
+        try:
+            response = api._get(api._url("/libpod/containers/stats"), params={"stream": "false"})
+            body = api._result(response, json=True)
+        except (DockerException, requests.exceptions.RequestException, ValueError):
+            return None
+        local_ns = time.monotonic_ns()
+        if not isinstance(body, Mapping) or body.get("Error"):
+            return None
+        payloads = {
+            str(entry["ContainerID"]): from_libpod(entry)
+            for entry in body.get("Stats") or ()
+            if isinstance(entry, Mapping) and entry.get("ContainerID")
+        }
+        return BulkStats(payloads, local_ns)
 
     def read_containers(
         self,
@@ -407,13 +497,23 @@ class ContainersSource(Source):
         summaries: list[Mapping[str, Any]],
         warnings: list[str],
         pool: ThreadPoolExecutor,
+        *,
+        bulk: BulkStats | None = None,
+        changed: set[str] | None = None,
     ) -> list[ContainerRead]:
-        """Inspect every container and read the stats of the running ones, concurrently.
+        """Inspect the containers and read the stats of the running ones, concurrently.
+
+        ``changed`` holds the ids events named since the previous read; a container not in
+        it whose list entry is as it was at its last inspect keeps that inspect (everything
+        an inspect adds changes the list entry or makes an event: a restart moves the pid
+        and start time, an exit the state, a health change podman's status and Docker's).
+        None means anything may have changed: every container is inspected. ``bulk`` gives
+        the stats; a running container missing from it is asked on its own.
 
         A container removed in the meantime is left out with a warning; one that stopped
         is kept without stats, with a warning.
         """
-        results = list(pool.map(lambda s: self._read_one(api, s), summaries))
+        results = list(pool.map(lambda s: self._read_one(api, s, bulk, changed), summaries))
         reads: list[ContainerRead] = []
         for read, read_warnings in results:
             warnings.extend(read_warnings)
@@ -422,32 +522,53 @@ class ContainersSource(Source):
         return reads
 
     def _read_one(
-        self, api: Any, summary: Mapping[str, Any]
+        self,
+        api: Any,
+        summary: Mapping[str, Any],
+        bulk: BulkStats | None,
+        changed: set[str] | None,
     ) -> tuple[ContainerRead | None, list[str]]:
-        """Inspect one container, and read its stats if it runs; None if it is gone."""
+        """Inspect one container (unless unchanged), and read its stats if it runs; None if
+        it is gone."""
         from docker.errors import APIError, NotFound
 
         name = summary_name(summary)
         read = ContainerRead(summary, None, None, None)
-        try:
+        fingerprint = _fingerprint(summary)
+        cached = self._inspected.get(read.full_id)
+        if (
+            changed is not None
+            and read.full_id not in changed
+            and cached is not None
+            and cached[0] == fingerprint
+        ):
+            inspect = cached[1]
+        else:
             try:
-                inspect = api.inspect_container(read.full_id)
+                try:
+                    inspect = api.inspect_container(read.full_id)
+                except APIError as exc:
+                    # podman answers 500 while a restarting container's process comes and
+                    # goes ("read /proc/N/cgroup: no such process"); a moment later it answers.
+                    if isinstance(exc, NotFound) or not exc.is_server_error():
+                        raise
+                    time.sleep(0.05)
+                    inspect = api.inspect_container(read.full_id)
+            except NotFound:
+                return None, [f"{name}: removed while being read; skipped"]
             except APIError as exc:
-                # podman answers 500 while a restarting container's process comes and goes
-                # ("read /proc/N/cgroup: no such process"); a moment later it answers.
-                if isinstance(exc, NotFound) or not exc.is_server_error():
-                    raise
-                time.sleep(0.05)
-                inspect = api.inspect_container(read.full_id)
-        except NotFound:
-            return None, [f"{name}: removed while being read; skipped"]
-        except APIError as exc:
-            detail = exc.explanation or exc
-            return read, [f"{name}: could not be inspected ({detail}); shown from the list only"]
+                detail = exc.explanation or exc
+                return read, [
+                    f"{name}: could not be inspected ({detail}); shown from the list only"
+                ]
+            self._inspected[read.full_id] = (fingerprint, inspect)
         read = ContainerRead(summary, inspect, None, None)
         state = inspect.get("State") or {}
         if state.get("Status") != "running" and not state.get("Running"):
             return read, []
+        payload = None if bulk is None else bulk.payloads.get(read.full_id)
+        if payload is not None and bulk is not None:
+            return _with_stats(read, payload, bulk.local_ns), []
         with_stats, warning = self._read_stats(api, read)
         return with_stats, [warning] if warning else []
 
@@ -468,17 +589,23 @@ class ContainersSource(Source):
             return read, f"{name}: stopped while its stats were read ({describe(exc)})"
         if not isinstance(payload, Mapping):
             return read, f"{name}: the engine sent no stats"
-        started = str(((read.inspect or {}).get("State") or {}).get("StartedAt", ""))
-        sample = cpu_sample(payload, started, time.monotonic_ns())
-        return ContainerRead(read.summary, read.inspect, payload, sample), None
+        return _with_stats(read, payload, time.monotonic_ns()), None
 
     def _resample(
         self, api: Any, reads: list[ContainerRead], pool: ThreadPoolExecutor
     ) -> list[ContainerRead]:
         """Second stats samples; a container that fails now keeps its first one."""
-        return [r for r, _ in pool.map(lambda r: self._read_stats(api, r), reads) if r is not None]
+        bulk = self.bulk_stats(api) if self._podman else None
 
-    def _info(self, read: ContainerRead, previous: CpuSample | None) -> ContainerInfo:
+        def again(read: ContainerRead) -> ContainerRead | None:
+            payload = None if bulk is None else bulk.payloads.get(read.full_id)
+            if payload is not None and bulk is not None:
+                return _with_stats(read, payload, bulk.local_ns)
+            return self._read_stats(api, read)[0]
+
+        return [r for r in pool.map(again, reads) if r is not None]
+
+    def _info(self, read: ContainerRead, previous: tuple[CpuSample, ...]) -> ContainerInfo:
         summary = read.summary
         inspect = read.inspect or {}
         state = inspect.get("State") or {}
@@ -497,7 +624,10 @@ class ContainersSource(Source):
         restarts = _int(inspect.get("RestartCount")) if read.inspect is not None else None
         stats = None
         if read.stats is not None:
-            stats = container_stats(read.stats, cpu_percent(previous, read.sample))
+            baseline = None
+            if read.sample is not None:
+                baseline = cpu_baseline(previous, read.sample, FIRST_SAMPLE_S)
+            stats = container_stats(read.stats, cpu_percent(baseline, read.sample))
         config = inspect.get("Config") or {}
         return ContainerInfo(
             id=cid,
@@ -516,11 +646,14 @@ class ContainersSource(Source):
 
     # -- events -------------------------------------------------------------------------
 
-    def _read_events(self, api: Any, since: datetime) -> str | None:
-        """Add the engine's events since ``since`` to the history; a warning if incomplete.
+    def _read_events(self, api: Any, since: datetime) -> tuple[str | None, set[str]]:
+        """Add the engine's events since ``since`` to the history: (a warning if incomplete,
+        the ids of the containers any event read was about).
 
         Only what came after the previous read is asked for (with an overlap; duplicates
-        are dropped), unless the window now reaches further back than any read so far.
+        are dropped), unless the window now reaches further back than any read so far;
+        a window starting later still reads from the previous read, so that no change in
+        between goes unseen.
         """
         history = self._history
         start = since
@@ -529,28 +662,25 @@ class ContainersSource(Source):
             and history.read_from is not None
             and since >= history.read_from
         ):
-            start = max(since, history.read_until - EVENT_OVERLAP)
+            start = history.read_until - EVENT_OVERLAP
         requested = datetime.now(timezone.utc)
         try:
-            result = read_events(
-                api,
-                start,
-                timeout_s=self.timeout_s,
-                silence_s=min(EVENT_SILENCE_S, self.timeout_s),
-            )
+            result = read_events(api, start, timeout_s=self.timeout_s, podman=self._podman)
         except Exception as exc:
             known = explain(exc, self._client_host or "", self.timeout_s)
-            return f"events could not be read: {known.message if known else describe(exc)}"
+            warning = f"events could not be read: {known.message if known else describe(exc)}"
+            return warning, set()
         history.add_raw(result.events)
+        named = event_container_ids(result.events)
         if result.complete:
             history.mark_read(start, requested)
-            return None
+            return None, named
         if result.events:
             last = max(e.get("timeNano") or 0 for e in result.events)
             if isinstance(last, int) and last > 0:
                 history.mark_read(start, datetime.fromtimestamp(last / 1e9, timezone.utc))
         reason = result.error or f"not read to the present within {self.timeout_s:g}s"
-        return f"events incomplete ({len(result.events)} read): {reason}"
+        return f"events incomplete ({len(result.events)} read): {reason}", named
 
     # -- logs ---------------------------------------------------------------------------
 
@@ -643,6 +773,17 @@ def _errno(exc: BaseException) -> int | None:
     return exc.errno if isinstance(exc, OSError) else None
 
 
+def engine_from_ping(headers: Mapping[str, str]) -> tuple[str, str, bool] | None:
+    """(API version, engine name, is podman) from ``/_ping``'s headers; None when they do
+    not say (a proxy in between, an engine that sends no ``Server``)."""
+    api_version = headers.get("Api-Version")
+    match = re.match(r"(Libpod|Docker)/(\S+)", headers.get("Server") or "")
+    if not api_version or match is None:
+        return None
+    podman = match.group(1) == "Libpod"
+    return api_version, f"{'Podman' if podman else 'Docker'} Engine {match.group(2)}", podman
+
+
 def engine_name(version: Mapping[str, Any]) -> str:
     """``Podman Engine 4.3.1``, ``Docker Engine 24.0.7``: what the engine says it is."""
     components = version.get("Components") or []
@@ -652,6 +793,24 @@ def engine_name(version: Mapping[str, Any]) -> str:
     if not name or name == "Engine":
         name = "Docker Engine"
     return f"{name} {number}".strip()
+
+
+_FINGERPRINT_FIELDS = ("State", "Status", "StartedAt", "ExitedAt", "ExitCode", "Pid")
+"""List entry fields that change whenever an inspect would tell something new (podman's
+list has them all, with the health in ``Status``; Docker's the state and a ``Status`` like
+``Up 2 minutes (healthy)`` that a restart starts over)."""
+
+
+def _fingerprint(summary: Mapping[str, Any]) -> tuple[Any, ...]:
+    names = tuple(str(n) for n in summary.get("Names") or ())
+    return (names, *(summary.get(f) for f in _FINGERPRINT_FIELDS))
+
+
+def _with_stats(read: ContainerRead, payload: Mapping[str, Any], local_ns: int) -> ContainerRead:
+    """``read`` with a stats payload and its CPU sample (tied to the run it belongs to)."""
+    started = str(((read.inspect or {}).get("State") or {}).get("StartedAt", ""))
+    sample = cpu_sample(payload, started, local_ns)
+    return ContainerRead(read.summary, read.inspect, payload, sample)
 
 
 def summary_name(summary: Mapping[str, Any]) -> str:

@@ -8,18 +8,25 @@ Kept apart from the source because the payload is where Docker and podman differ
   ``system_cpu_usage`` does not move with the container's usage, so Docker's formula
   (container delta / system delta * cores) gives nonsense there. The source keeps its own
   previous sample per container and divides the container's CPU time delta by the wall time
-  between the two samples: 100 % is one full core, as ``top`` counts it.
+  between the two samples: 100 % is one full core, as ``top`` counts it. Refreshes can
+  come tens of milliseconds apart, far too close for a CPU %, so the source keeps the few
+  recent samples of each container and measures from one at least a minimum span back
+  (:func:`cpu_baseline`, :func:`kept_samples`).
 - Memory: ``usage`` counts page cache the kernel can drop at will; the working set (what
   ``docker stats`` shows and what the OOM killer weighs) is usage minus inactive file pages,
   ``inactive_file`` on cgroup v2, ``total_inactive_file`` on v1. podman on cgroup v1 sends no
   breakdown at all; then usage is all there is.
+
+podman also answers for every running container in one request (``GET
+/libpod/containers/stats?stream=false``), in a shape of its own: :func:`from_libpod` puts
+one of its entries in the Docker payload's shape, so the functions here read both.
 
 Plain functions of dicts, no docker import: the source module does the talking.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -92,16 +99,47 @@ def cpu_sample(payload: Mapping[str, Any], started_at: str, local_ns: int) -> Cp
     return CpuSample(started_at, usage, parse_engine_time(payload.get("read")), local_ns)
 
 
+def _span_s(earlier: CpuSample, later: CpuSample) -> float:
+    if earlier.read_at is not None and later.read_at is not None:
+        return (later.read_at - earlier.read_at).total_seconds()
+    return (later.local_ns - earlier.local_ns) / 1e9
+
+
+def cpu_baseline(
+    history: Sequence[CpuSample], current: CpuSample, min_interval_s: float
+) -> CpuSample | None:
+    """The sample to measure ``current``'s CPU % from: the newest of the same run at least
+    ``min_interval_s`` older, else the oldest of that run; None without one."""
+    same_run = [s for s in history if s.started_at == current.started_at]
+    old_enough = [s for s in same_run if _span_s(s, current) >= min_interval_s]
+    if old_enough:
+        return old_enough[-1]
+    return same_run[0] if same_run else None
+
+
+def kept_samples(
+    history: Sequence[CpuSample], current: CpuSample, min_interval_s: float
+) -> tuple[CpuSample, ...]:
+    """The samples a later collect may measure from, oldest first: the newest of the run
+    at least ``min_interval_s`` before ``current`` and every one since, ``current`` last."""
+    baseline = cpu_baseline(history, current, min_interval_s)
+    if baseline is None:
+        return (current,)
+    newer = [
+        s
+        for s in history
+        if s.started_at == current.started_at and s is not baseline and _span_s(baseline, s) > 0
+    ]
+    return (baseline, *newer, current)
+
+
 def cpu_percent(
     previous: CpuSample | None, current: CpuSample | None
 ) -> tuple[float, float] | None:
     """(CPU % of one core, interval in seconds) between two samples of the same run."""
     if previous is None or current is None or previous.started_at != current.started_at:
         return None
-    if previous.read_at is not None and current.read_at is not None:
-        interval_s = (current.read_at - previous.read_at).total_seconds()
-    else:
-        interval_s = (current.local_ns - previous.local_ns) / 1e9
+    interval_s = _span_s(previous, current)
     used_ns = current.usage_ns - previous.usage_ns
     if interval_s <= 0 or used_ns < 0:
         return None
@@ -171,6 +209,40 @@ def block_io_totals(blkio: Any) -> tuple[int | None, int | None]:
         elif op == "write":
             write += value
     return read, write
+
+
+def from_libpod(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """One entry of podman's bulk stats as a Docker stats payload (the parts read here).
+
+    ``CPUNano`` is the container's CPU time (Docker's ``total_usage``) and ``SystemNano``
+    the wall clock when podman read it (Docker's ``read``); ``MemUsage`` is already the
+    working set where the cgroup tells it (podman subtracts ``inactive_file`` on cgroup v2),
+    so it comes without a breakdown, as podman's Docker-compatible stats do.
+    """
+    payload: dict[str, Any] = {
+        "memory_stats": {"usage": entry.get("MemUsage"), "limit": entry.get("MemLimit")},
+        "pids_stats": {"current": entry.get("PIDs")},
+    }
+    usage = entry.get("CPUNano")
+    if isinstance(usage, int):
+        payload["cpu_stats"] = {"cpu_usage": {"total_usage": usage}}
+    read_ns = entry.get("SystemNano")
+    if isinstance(read_ns, int) and read_ns > 0:
+        seconds, nanos = divmod(read_ns, 1_000_000_000)
+        when = datetime.fromtimestamp(seconds, timezone.utc)
+        payload["read"] = f"{when:%Y-%m-%dT%H:%M:%S}.{nanos:09d}Z"
+    rx, tx = entry.get("NetInput"), entry.get("NetOutput")
+    if isinstance(rx, int) and isinstance(tx, int):
+        payload["networks"] = {"all": {"rx_bytes": rx, "tx_bytes": tx}}
+    read, write = entry.get("BlockInput"), entry.get("BlockOutput")
+    if isinstance(read, int) and isinstance(write, int):
+        payload["blkio_stats"] = {
+            "io_service_bytes_recursive": [
+                {"op": "read", "value": read},
+                {"op": "write", "value": write},
+            ]
+        }
+    return payload
 
 
 def _dig(payload: Mapping[str, Any], *keys: str) -> Any:
