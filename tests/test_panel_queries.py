@@ -342,7 +342,7 @@ async def test_sql_text_with_markup_and_escapes_is_shown_literally(
     postgres.psql(f'CREATE TABLE IF NOT EXISTS "{LITERAL}" (id int)', tracked=False)
     # half a second of total time keeps it among the top statements however many the shared
     # server has tracked by the time this test runs
-    postgres.psql(f'SELECT count(*), pg_sleep(0.5) FROM "{LITERAL}"')
+    postgres.psql(f'SELECT count(*) FROM "{LITERAL}", pg_sleep(0.5)')
     app = app_for(store, inv, tmp_path, postgres.dsn, top=500)
     async with app.run_test(size=(200, 40)) as pilot:
         panel = await open_panel(pilot, QueriesPanel)
