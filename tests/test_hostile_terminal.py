@@ -346,7 +346,8 @@ def hostile_statements(postgres: PostgresServer) -> None:
     table of its own, so its entry is its own (constants and aliases do not tell apart)."""
     postgres.psql(f"CREATE TABLE IF NOT EXISTS {SQL_MARK} (id int)", tracked=False)
     comment = " ".join(f"{name} {payload}" for name, payload in PAYLOADS.items())
-    postgres.psql(f"SELECT count(*) FROM {SQL_MARK} /* {comment} */")
+    # half a second: among the top statements by total time of a shared, busy server
+    postgres.psql(f"SELECT count(*), pg_sleep(0.5) FROM {SQL_MARK} /* {comment} */")
 
 
 @pytest.fixture(scope="module")
