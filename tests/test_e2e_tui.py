@@ -54,6 +54,8 @@ class Terminal:
     def start(self, *args: str) -> int:
         """Start ``debugtui ARGS`` in a fresh pane; its pid."""
         env = ["env", f"DEBUGTUI_DB={self.cwd / 'notebook.db'}", "TERM=xterm-256color"]
+        # A stale size export (CI runners set one) must not pin the screen to 80x24.
+        env += ["COLUMNS=80", "LINES=24"]
         command = shlex.join([*env, str(debugtui_binary()), *args])
         width, height = self.size
         self.server(
@@ -135,7 +137,10 @@ def test_typed_work_survives_sigkill_and_is_exported(
     term.wait_text("New investigation")
     term.type(TITLE)
     term.keys("Enter")
-    term.wait_for("the investigation", lambda s: TITLE in s and "Timeline" in s)
+    shown = term.wait_for("the investigation", lambda s: TITLE in s and "Timeline" in s)
+    # The header's clock sits at the right edge: the screen fills the terminal.
+    assert len(line(shown, TITLE)) > size[0] - 5, shown
+    assert len(shown.splitlines()) == size[1], shown
     inv_id = one_investigation(db)
 
     # A note, then a hypothesis (enter walks its three fields, then saves).

@@ -497,3 +497,25 @@ async def test_help_in_a_panel_lists_the_panel_keys_first(
         assert actions[0] == "refresh_panel"
         assert {"pin", "filter", "sort", "compose('note')"} <= set(actions)
         assert "status('resolved')" not in actions  # r refreshes while the panel has focus
+
+
+async def test_digits_typed_faster_than_focus_settles_end_on_the_last_tab(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    from textual.widgets import TabbedContent
+
+    from debugtui.tui.screens.investigation import PANELS
+
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        tabs = screen.query_one("#panels", TabbedContent)
+        titles = [title for title, _ in PANELS]
+        # Every jump in one tick: each tab's deferred focus (and Textual's "a widget in this
+        # pane got focus, show the pane") lands after the last jump.
+        for title in [*titles, "Timeline", "Logs"]:
+            screen.action_tab(titles.index(title) + 1)
+        for _ in range(5):
+            await pilot.pause()
+        assert tabs.active == "tab-logs"
+        assert screen.focused is not None and tabs.active_pane in screen.focused.ancestors

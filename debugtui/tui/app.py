@@ -8,9 +8,11 @@ turns a bad config or an unusable notebook into one line on stderr and exit stat
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from textual.app import App
 from textual.screen import Screen
@@ -38,6 +40,18 @@ class DebugApp(App[None]):
         self.session = session
         """The store queue, config and clock every screen shares."""
         self._open_id = open_id
+
+    def run(self, **kwargs: Any) -> Any:
+        """Run in the terminal, at the terminal's own size.
+
+        Textual reads the size, on start and on every resize, through
+        ``shutil.get_terminal_size``, which prefers COLUMNS and LINES from the environment:
+        a stale export (or a CI runner's) would pin the screen to it in a bigger terminal.
+        """
+        if not kwargs.get("headless"):
+            for name in ("COLUMNS", "LINES"):
+                os.environ.pop(name, None)
+        return super().run(**kwargs)
 
     def get_default_screen(self) -> Screen[None]:
         return StartScreen(self.session)

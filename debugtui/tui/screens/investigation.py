@@ -49,6 +49,7 @@ from debugtui.tui.widgets.composer import (
     draft_key,
     entry_data,
 )
+from debugtui.tui.widgets.evidence_tabs import EvidenceTabs
 from debugtui.tui.widgets.guide import GuidePanel
 from debugtui.tui.widgets.investigation_header import InvestigationHeader
 from debugtui.tui.widgets.phase_rail import PhaseRail
@@ -241,7 +242,7 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
     def compose(self) -> ComposeResult:
         yield InvestigationHeader(self.session.clock).data_bind(InvestigationScreen.investigation)
         yield PhaseRail().data_bind(InvestigationScreen.investigation)
-        with TabbedContent(id="panels"):
+        with EvidenceTabs(id="panels"):
             for title, factory in PANELS:
                 with TabPane(title, id=f"tab-{title.lower()}"):
                     yield factory().data_bind(InvestigationScreen.investigation)
