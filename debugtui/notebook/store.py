@@ -84,7 +84,9 @@ def _opt_text(when: datetime | None) -> str | None:
 
 
 def _from_text(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(timezone.utc)
+    when = datetime.fromisoformat(text)
+    # Every time the store writes is in UTC already (and parses to timezone.utc itself).
+    return when if when.tzinfo is timezone.utc else when.astimezone(timezone.utc)
 
 
 def _opt_time(text: str | None) -> datetime | None:
@@ -785,23 +787,32 @@ def _investigation_from_row(row: Sequence[Any]) -> Investigation:
 
 # A timeline is read whole (10,000 entries for a long incident): the enum members by value
 # and an empty data object are looked up instead of going through Enum() and json.loads for
-# each row. An unknown value still goes through Enum(), which raises as before.
+# each row. An unknown value still goes through Enum(), which raises as before. A note's
+# happened_at is its recorded_at unless edited: the same text is parsed once.
 _KIND_BY_VALUE = {kind.value: kind for kind in EntryKind}
 _PHASE_BY_VALUE = {phase.value: phase for phase in Phase}
+_new_object = object.__new__
 
 
 def _entry_from_row(row: Sequence[Any]) -> Entry:
     try:
-        return Entry(
-            id=int(row[0]),
-            investigation_id=row[1],
-            kind=_KIND_BY_VALUE.get(row[2]) or EntryKind(row[2]),
-            phase=_PHASE_BY_VALUE.get(row[3]) or Phase(row[3]),
-            text=row[4],
-            happened_at=_from_text(row[5]),
-            recorded_at=_from_text(row[6]),
-            starred=bool(row[7]),
-            data={} if row[8] == "{}" else json.loads(row[8]),
-        )
+        happened = _from_text(row[5])
+        values = {
+            "id": int(row[0]),
+            "investigation_id": row[1],
+            "kind": _KIND_BY_VALUE.get(row[2]) or EntryKind(row[2]),
+            "phase": _PHASE_BY_VALUE.get(row[3]) or Phase(row[3]),
+            "text": row[4],
+            "happened_at": happened,
+            "recorded_at": happened if row[6] == row[5] else _from_text(row[6]),
+            "starred": bool(row[7]),
+            "data": {} if row[8] == "{}" else json.loads(row[8]),
+        }
     except (ValueError, TypeError) as exc:
         raise StoreError(f"entry {row[0]} is damaged in the notebook: {exc}") from exc
+    # The frozen dataclass's __init__ sets each field through object.__setattr__, 2.5 times
+    # the cost of filling the instance dict at once; every field is given, so the instance
+    # is the one __init__ would build (Entry has no __post_init__).
+    entry = _new_object(Entry)
+    entry.__dict__.update(values)
+    return entry
