@@ -8,7 +8,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+
 from debugtui.sources.containers import (
+    MIN_CPU_SPAN_S,
+    SINCE_START_MARK,
+    SINCE_START_NOTE,
     ContainerInfo,
     ContainerRead,
     ContainersData,
@@ -16,7 +21,12 @@ from debugtui.sources.containers import (
     engine_from_ping,
     engine_name,
 )
-from debugtui.sources.containerstats import container_stats
+from debugtui.sources.containerstats import (
+    container_stats,
+    cpu_sample,
+    cpu_since_start,
+    from_libpod,
+)
 from tests.fixtures.podman import PodmanEngine
 
 
@@ -117,20 +127,66 @@ def test_every_steadily_running_container_has_stats(
         assert found[name].stats is None
 
 
-def test_cpu_percent_on_first_and_second_collect(
+def test_first_collect_cpu_is_the_average_since_start_and_marked(
     podman_engine: PodmanEngine, containers_source: ContainersSource
 ) -> None:
-    """The first collect samples a new container twice; the second uses the first's sample.
-    The busy container spins under --cpus 0.05, so it uses some, never a whole core."""
+    """A first reading has no earlier sample: its CPU % is the average since the container
+    started, as podman stats --no-stream reports it, and the tables say so. The busy
+    container spins under --cpus 0.05, so it uses some CPU, never a whole core."""
     busy = podman_engine.names.busy
-    for _ in range(2):
-        data = collect(containers_source)
-        stats = by_name(data)[busy].stats
-        assert stats is not None
-        assert stats.cpu_percent is not None and 0 < stats.cpu_percent < 100
-        assert stats.cpu_interval_s is not None and stats.cpu_interval_s > 0
+    data = collect(containers_source)
+    container = by_name(data)[busy]
+    stats = container.stats
+    assert stats is not None and stats.cpu_since_start
+    assert stats.cpu_percent is not None and 0 < stats.cpu_percent < 100
+    assert container.started_at is not None and stats.cpu_interval_s is not None
+    assert stats.cpu_interval_s <= (data.at - container.started_at).total_seconds() + 1
+    tables = data.tables()
+    row = dict(zip(tables["containers"].columns, rows_by_name(data)[busy], strict=True))
+    assert row["cpu %"] == f"{stats.cpu_percent:.1f}{SINCE_START_MARK}"
+    assert SINCE_START_NOTE in tables["containers"].title
+    assert SINCE_START_NOTE in tables["stats"].title
     assert data.cpu_percent_basis == "one core"
-    assert "CPU % of one core" in data.tables()["containers"].title
+    records = {c["name"]: c for c in json.loads(json.dumps(data.to_dict()))["containers"]}
+    assert records[busy]["stats"]["cpu_since_start"] is True
+
+
+def test_a_later_collect_measures_the_current_rate(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    busy = podman_engine.names.busy
+    collect(containers_source)
+    time.sleep(MIN_CPU_SPAN_S)
+    data = collect(containers_source)
+    stats = by_name(data)[busy].stats
+    assert stats is not None and not stats.cpu_since_start
+    assert stats.cpu_percent is not None and 0 < stats.cpu_percent < 100
+    assert stats.cpu_interval_s is not None and stats.cpu_interval_s >= MIN_CPU_SPAN_S
+    row = dict(zip(data.tables()["containers"].columns, rows_by_name(data)[busy], strict=True))
+    assert row["cpu %"] == f"{stats.cpu_percent:.1f}"
+
+
+def test_since_start_figure_is_podmans_own_first_reading(
+    podman_engine: PodmanEngine, containers_source: ContainersSource
+) -> None:
+    """Our formula on podman's bulk stats entry gives the CPU % podman computes for a first
+    reading itself (its ``CPU``, equal to its ``AvgCPU``, measured from the start time)."""
+    busy = podman_engine.names.busy
+    api = containers_source._connect(podman_engine.host).api
+    body = api._result(
+        api._get(api._url("/libpod/containers/stats"), params={"stream": "false"}), json=True
+    )
+    entry = next(e for e in body["Stats"] if e["Name"] == busy)
+    started = str(podman_engine.inspect(busy)["State"]["StartedAt"])  # type: ignore[index]
+    sample = cpu_sample(from_libpod(entry), started, 0)
+    reading = cpu_since_start(sample)
+    assert reading is not None
+    assert entry["CPU"] == pytest.approx(entry["AvgCPU"])
+    assert reading[0] == pytest.approx(entry["AvgCPU"], rel=1e-3)
+
+
+def rows_by_name(data: ContainersData) -> dict[str, tuple[str, ...]]:
+    return {row[0]: row for row in data.tables()["containers"].rows}
 
 
 def test_name_param_keeps_only_matching_containers(

@@ -1,4 +1,5 @@
-"""Stats payload arithmetic: CPU % of one core from two samples, working set, IO totals.
+"""Stats payload arithmetic: CPU % of one core from two samples (or, for a first reading, the
+average since the start), working set, IO totals.
 
 These are pure functions of the engine's JSON, so the payloads here are written out in the
 shapes Docker (cgroup v1 and v2) and podman send; the podman ones are also exercised live
@@ -10,12 +11,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from debugtui.sources.containerstats import (
+    CpuReading,
     CpuSample,
     block_io_totals,
     container_stats,
     cpu_baseline,
     cpu_percent,
+    cpu_reading,
     cpu_sample,
+    cpu_since_start,
     from_libpod,
     kept_samples,
     network_totals,
@@ -107,9 +111,10 @@ def test_container_stats_memory_percent_against_limit() -> None:
         "memory_stats": {"usage": 50, "limit": 200},
         "pids_stats": {"current": 3},
     }
-    stats = container_stats(payload, (12.5, 1.0))
+    stats = container_stats(payload, CpuReading(12.5, 1.0, since_start=False))
     assert stats.memory_percent == 25.0
     assert stats.cpu_percent == 12.5
+    assert stats.cpu_since_start is False
     assert stats.pids == 3
     assert stats.net_rx_bytes is None
 
@@ -169,3 +174,50 @@ def test_podman_bulk_stats_entry_reads_like_a_docker_payload() -> None:
     assert (stats.memory_bytes, stats.memory_limit_bytes, stats.pids) == (331_776, 1 << 30, 3)
     assert (stats.net_rx_bytes, stats.net_tx_bytes) == (10, 20)
     assert (stats.block_read_bytes, stats.block_write_bytes) == (4096, 8192)
+
+
+STARTED = "2026-01-31T13:59:00.000000000Z"
+"""A run that started a minute before T0."""
+
+
+def test_first_reading_is_cpu_time_over_the_time_since_start() -> None:
+    """As podman stats --no-stream reports a first reading: 3 s of CPU in the 60 s since the
+    start is 5 % of one core, over 60 s."""
+    first = sample(3_000_000_000, 0, STARTED)
+    assert cpu_since_start(first) == (5.0, 60.0)
+    assert cpu_reading((), first, 0.2) == CpuReading(5.0, 60.0, since_start=True)
+
+
+def test_since_start_needs_a_start_time_and_a_read_time() -> None:
+    assert cpu_since_start(sample(1, 0, "0001-01-01T00:00:00Z")) is None
+    assert cpu_since_start(CpuSample(STARTED, 1, None, 0)) is None
+    assert cpu_since_start(sample(1, -60, STARTED)) is None  # read at the start instant
+    assert cpu_reading((), None, 0.2) is None
+
+
+def test_a_later_reading_is_the_current_rate_not_the_lifetime_average() -> None:
+    """Busy for its first minute, idle since: the rate over the last 2 s is 0, however busy
+    its lifetime average."""
+    first = sample(30_000_000_000, 0, STARTED)
+    later = sample(30_000_000_000, 2, STARTED)
+    assert cpu_reading((first,), later, 0.2) == CpuReading(0.0, 2.0, since_start=False)
+
+
+def test_a_sample_too_recent_to_measure_from_leaves_the_average_since_start() -> None:
+    """Back-to-back collects: 50 ms is too short a span for a rate."""
+    first = sample(3_000_000_000, 0, STARTED)
+    right_after = sample(3_000_000_000, 0.05, STARTED)
+    got = cpu_reading((first,), right_after, 0.2)
+    assert got is not None and got.since_start and got.interval_s == 60.05
+
+
+def test_a_restarted_container_reads_since_its_new_start() -> None:
+    old_run = sample(90_000_000_000, -10, "2026-01-31T13:00:00Z")
+    new_run = sample(600_000_000, 0, STARTED)
+    assert cpu_reading((old_run,), new_run, 0.2) == CpuReading(1.0, 60.0, since_start=True)
+
+
+def test_container_stats_carries_the_since_start_mark() -> None:
+    stats = container_stats({}, CpuReading(5.0, 60.0, since_start=True))
+    assert (stats.cpu_percent, stats.cpu_interval_s, stats.cpu_since_start) == (5.0, 60.0, True)
+    assert container_stats({}, None).cpu_since_start is False

@@ -3,7 +3,9 @@ OOM-killed, killed and unhealthy containers behind the Docker API), driven throu
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -30,9 +32,16 @@ from textual.widgets import Input, Static
 from debugtui.config import Config, ContainersConfig
 from debugtui.notebook.model import Investigation, Severity
 from debugtui.notebook.store import NotebookStore
+from debugtui.sources.containers import (
+    MIN_CPU_SPAN_S,
+    SINCE_START_MARK,
+    SINCE_START_NOTE,
+    ContainerInfo,
+)
+from debugtui.sources.containerstats import CpuReading, container_stats
 from debugtui.tui.app import DebugApp, make_app
 from debugtui.tui.panels.container_logs import ContainerLogsScreen
-from debugtui.tui.panels.containers import ContainersPanel
+from debugtui.tui.panels.containers import ContainersPanel, container_text
 from debugtui.tui.panels.system import SystemPanel
 from tests.fixtures.podman import PodmanEngine
 
@@ -120,13 +129,47 @@ async def test_containers_show_state_health_restarts_and_resources(
         assert value(panel, names.exited, "exit") == "3"
         assert value(panel, names.running, "state").startswith("up ")
         assert value(panel, names.running, "memory") != "-"
-        assert float(value(panel, names.busy, "cpu %")) > 0
+        cpu = value(panel, names.busy, "cpu %")
+        assert float(cpu.removesuffix(SINCE_START_MARK)) > 0
+        if cpu.endswith(SINCE_START_MARK):
+            assert SINCE_START_NOTE in status(panel)
         assert "Containers on" in status(panel)
 
         await view(pilot, panel, "stats")
         assert value(panel, names.running, "limit") == "64M"
         assert "/" in value(panel, names.running, "block r/w")
         assert names.exited not in column(panel, "name")  # no resources when not running
+
+
+async def test_a_refresh_shows_the_current_cpu_rate_unmarked(
+    store: NotebookStore, inv: Investigation, tmp_path: Path, podman_engine: PodmanEngine
+) -> None:
+    """The first collect's CPU % is the average since start; a refresh at least the minimum
+    span later measures the rate since then, and the record says over how long."""
+    busy = podman_engine.names.busy
+    app = app_for(store, inv, tmp_path, podman_engine.host)
+    async with app.run_test(size=(120, 36)) as pilot:
+        panel = await open_panel(pilot, ContainersPanel)
+        await asyncio.sleep(MIN_CPU_SPAN_S)
+        await refresh(pilot, panel)
+        cpu = value(panel, busy, "cpu %")
+        assert not cpu.endswith(SINCE_START_MARK)
+        assert float(cpu) > 0
+        select(panel, busy)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "% of one core over the last " in rendered_text(detail_static(pilot)).plain
+
+
+def test_record_says_a_first_reading_is_the_average_since_start() -> None:
+    at = datetime(2026, 1, 31, 14, 0, tzinfo=timezone.utc)
+    stats = container_stats({}, CpuReading(5.0, 60.0, since_start=True))
+    container = ContainerInfo(
+        "0123456789ab", "web", "img", "running", None, 0, None, False, False,
+        at - timedelta(minutes=1), None, stats,
+    )  # fmt: skip
+    text = container_text(container, (), at)
+    assert "cpu  5.0% of one core, average since the container started" in text
 
 
 async def test_r_collects_again(

@@ -23,7 +23,11 @@ Two things a responder must not be told wrongly:
 
 - CPU % is of one core (100 = one full core), over the time between two samples the source
   took itself (see :mod:`debugtui.sources.containerstats`). A container seen for the first
-  time is sampled twice, ``FIRST_SAMPLE_S`` apart, so the first collect has CPU % too.
+  time has no earlier sample: its CPU % is then the average since it started, from one
+  sample, as ``podman stats --no-stream`` reports it, and is marked so (``*`` in the
+  tables, ``cpu_since_start`` in the data). Waiting for a second sample would cost every
+  first snapshot (``debugtui snapshot``, the panel's first refresh) a fixed pause; later
+  refreshes of an open source measure the current rate.
 - Exit code 137 means SIGKILL, from the OOM killer or from anyone else (``docker kill``, a
   stop timeout). podman 4.3 on cgroup v1 reports a kernel OOM kill as 137 with ``OOMKilled``
   false and no ``oom`` event. So ``killed`` (137) and ``oom`` (the engine said so) are
@@ -62,8 +66,7 @@ from debugtui.sources.containerstats import (
     ContainerStats,
     CpuSample,
     container_stats,
-    cpu_baseline,
-    cpu_percent,
+    cpu_reading,
     cpu_sample,
     from_libpod,
     kept_samples,
@@ -74,9 +77,9 @@ from debugtui.timewindow import TimeParseError, format_duration, parse_when
 DEFAULT_SINCE = "1h"
 MAX_WORKERS = 8
 """Concurrent inspect/stats requests; the client's connection pool is sized to match."""
-FIRST_SAMPLE_S = 0.2
-"""The shortest span a CPU % is measured over: the gap between the two stats samples of a
-container seen for the first time, and how far back a refresh's sample is compared."""
+MIN_CPU_SPAN_S = 0.2
+"""The shortest span a current CPU % is measured over: how far back a refresh's sample is
+compared. A container with no sample that old shows its average since it started."""
 EVENT_OVERLAP = timedelta(seconds=2)
 """How far before the previous read the next one starts, so no event falls in between."""
 EVENT_HISTORY = 5000
@@ -90,6 +93,9 @@ TIMEOUT_HINT = (
     "(check systemctl status docker / podman); raise [containers] timeout_s to wait longer"
 )
 KILLED_EXIT_CODE = 137
+SINCE_START_MARK = "*"
+"""After a CPU % that is the average since the container started, not the current rate."""
+SINCE_START_NOTE = f"{SINCE_START_MARK} = average since start, not a current rate"
 
 
 @dataclass(frozen=True)
@@ -160,8 +166,14 @@ class ContainersData:
             record["flags"] = list(container.flags)
         return out
 
+    @property
+    def cpu_since_start(self) -> bool:
+        """Some container's CPU % is its average since it started (a first reading)."""
+        return any(c.stats is not None and c.stats.cpu_since_start for c in self.containers)
+
     def tables(self) -> Mapping[str, Table]:
         running = sum(1 for c in self.containers if c.running)
+        cpu_note = "CPU % of one core" + (f"; {SINCE_START_NOTE}" if self.cpu_since_start else "")
         return {
             "containers": Table(
                 columns=(
@@ -178,13 +190,13 @@ class ContainersData:
                 rows=tuple(self._container_row(c) for c in self.containers),
                 title=(
                     f"Containers on {self.engine}: {len(self.containers)}, {running} running "
-                    f"(CPU % of one core)"
+                    f"({cpu_note})"
                 ),
             ),
             "stats": Table(
                 columns=("name", "cpu %", "memory", "mem %", "limit", "net rx/tx", "block r/w"),
                 rows=tuple(_stats_row(c.name, c.stats) for c in self.containers if c.stats),
-                title="Container resource use (CPU % of one core; memory is the working set)",
+                title=f"Container resource use ({cpu_note}; memory is the working set)",
             ),
             "events": Table(
                 columns=("time", "container", "event", "detail"),
@@ -219,7 +231,7 @@ class ContainersData:
             "-" if c.restart_count is None else str(c.restart_count),
             "-" if c.exit_code is None else str(c.exit_code),
             ", ".join(c.flags) or "-",
-            _pct(stats.cpu_percent if stats else None),
+            _cpu(stats),
             _size(stats.memory_bytes if stats else None),
             "-" if stats is None or stats.pids is None else str(stats.pids),
         )
@@ -317,24 +329,14 @@ class ContainersSource(Source):
                 bulk=None if bulk_read is None else bulk_read.result(),
                 changed=None if events_warning is not None else named,
             )
-            previous = dict(self._samples)
-            fresh = [r for r in reads if r.sample is not None and not previous.get(r.full_id)]
-            if fresh:
-                # First sight of a running container: a second sample FIRST_SAMPLE_S after
-                # the first gives its CPU % in this collect rather than the next (the time
-                # since the newest first sample, inspects included, counts towards the wait).
-                newest_ns = max(r.sample.local_ns for r in fresh if r.sample is not None)
-                time.sleep(max(0.0, FIRST_SAMPLE_S - (time.monotonic_ns() - newest_ns) / 1e9))
-                previous.update({r.full_id: (r.sample,) for r in fresh if r.sample is not None})
-                again = {r.full_id: r for r in self._resample(api, fresh, pool)}
-                reads = [again.get(r.full_id, r) for r in reads]
+        previous = dict(self._samples)
         if events_warning is not None:
             warnings.append(events_warning)
         if not name_filter:
             listed = {r.full_id for r in reads}
             self._inspected = {k: v for k, v in self._inspected.items() if k in listed}
         samples = {
-            r.full_id: kept_samples(previous.get(r.full_id, ()), r.sample, FIRST_SAMPLE_S)
+            r.full_id: kept_samples(previous.get(r.full_id, ()), r.sample, MIN_CPU_SPAN_S)
             for r in reads
             if r.sample is not None
         }
@@ -591,20 +593,6 @@ class ContainersSource(Source):
             return read, f"{name}: the engine sent no stats"
         return _with_stats(read, payload, time.monotonic_ns()), None
 
-    def _resample(
-        self, api: Any, reads: list[ContainerRead], pool: ThreadPoolExecutor
-    ) -> list[ContainerRead]:
-        """Second stats samples; a container that fails now keeps its first one."""
-        bulk = self.bulk_stats(api) if self._podman else None
-
-        def again(read: ContainerRead) -> ContainerRead | None:
-            payload = None if bulk is None else bulk.payloads.get(read.full_id)
-            if payload is not None and bulk is not None:
-                return _with_stats(read, payload, bulk.local_ns)
-            return self._read_stats(api, read)[0]
-
-        return [r for r in pool.map(again, reads) if r is not None]
-
     def _info(self, read: ContainerRead, previous: tuple[CpuSample, ...]) -> ContainerInfo:
         summary = read.summary
         inspect = read.inspect or {}
@@ -624,10 +612,8 @@ class ContainersSource(Source):
         restarts = _int(inspect.get("RestartCount")) if read.inspect is not None else None
         stats = None
         if read.stats is not None:
-            baseline = None
-            if read.sample is not None:
-                baseline = cpu_baseline(previous, read.sample, FIRST_SAMPLE_S)
-            stats = container_stats(read.stats, cpu_percent(baseline, read.sample))
+            cpu = cpu_reading(previous, read.sample, MIN_CPU_SPAN_S)
+            stats = container_stats(read.stats, cpu)
         config = inspect.get("Config") or {}
         return ContainerInfo(
             id=cid,
@@ -832,13 +818,20 @@ def _int(value: Any) -> int | None:
 def _stats_row(name: str, s: ContainerStats) -> tuple[str, ...]:
     return (
         name,
-        _pct(s.cpu_percent),
+        _cpu(s),
         _size(s.memory_bytes),
         _pct(s.memory_percent),
         _size(s.memory_limit_bytes),
         f"{_size(s.net_rx_bytes)} / {_size(s.net_tx_bytes)}",
         f"{_size(s.block_read_bytes)} / {_size(s.block_write_bytes)}",
     )
+
+
+def _cpu(stats: ContainerStats | None) -> str:
+    """CPU % for a table cell, marked when it is the average since the start."""
+    if stats is None:
+        return "-"
+    return _pct(stats.cpu_percent) + (SINCE_START_MARK if stats.cpu_since_start else "")
 
 
 def _pct(value: float | None) -> str:

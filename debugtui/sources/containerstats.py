@@ -11,7 +11,13 @@ Kept apart from the source because the payload is where Docker and podman differ
   between the two samples: 100 % is one full core, as ``top`` counts it. Refreshes can
   come tens of milliseconds apart, far too close for a CPU %, so the source keeps the few
   recent samples of each container and measures from one at least a minimum span back
-  (:func:`cpu_baseline`, :func:`kept_samples`).
+  (:func:`cpu_baseline`, :func:`kept_samples`). A container with no sample that far back
+  (its first reading) gets the average since it started instead: its CPU time over the
+  time since ``StartedAt``, which is what ``podman stats --no-stream`` reports for a first
+  reading (podman 4.x: with no previous stats, libpod measures from the container's start
+  time; its ``CPU`` then equals its ``AvgCPU``). The reading says which of the two it is
+  (:attr:`ContainerStats.cpu_since_start`), because a lifetime average hides a spike that
+  a current rate shows.
 - Memory: ``usage`` counts page cache the kernel can drop at will; the working set (what
   ``docker stats`` shows and what the OOM killer weighs) is usage minus inactive file pages,
   ``inactive_file`` on cgroup v2, ``total_inactive_file`` on v1. podman on cgroup v1 sends no
@@ -40,10 +46,10 @@ class ContainerStats:
     """One running container's resource use at the time of the collect."""
 
     cpu_percent: float | None
-    """Of one core (100 = one full core busy) over ``cpu_interval_s``; None without a
-    previous sample of the same run of the container."""
+    """Of one core (100 = one full core busy) over ``cpu_interval_s``; None when the engine
+    sent no CPU time (or no read time for a first reading)."""
     cpu_interval_s: float | None
-    """The span between the two samples the CPU % comes from."""
+    """The span the CPU % is measured over: between two samples, or since the start."""
     memory_bytes: int | None
     """Working set: usage minus inactive page cache where the engine reports it."""
     memory_limit_bytes: int | None
@@ -55,6 +61,21 @@ class ContainerStats:
     block_read_bytes: int | None
     block_write_bytes: int | None
     pids: int | None
+    cpu_since_start: bool = False
+    """True when ``cpu_percent`` is the average since the container started (a first reading:
+    no earlier sample of this run to measure a current rate from), over ``cpu_interval_s``
+    (the time since it started); False when it is the rate over the last ``cpu_interval_s``."""
+
+
+@dataclass(frozen=True)
+class CpuReading:
+    """A container's CPU % and what it is measured over."""
+
+    percent: float
+    """Of one core: 100 = one full core busy."""
+    interval_s: float
+    since_start: bool
+    """The average since the container started, not the rate over a recent interval."""
 
 
 @dataclass(frozen=True)
@@ -146,15 +167,49 @@ def cpu_percent(
     return used_ns / (interval_s * 1e9) * 100.0, interval_s
 
 
-def container_stats(payload: Mapping[str, Any], cpu: tuple[float, float] | None) -> ContainerStats:
-    """The numbers of one stats payload; ``cpu`` comes from :func:`cpu_percent`."""
+def cpu_since_start(current: CpuSample | None) -> tuple[float, float] | None:
+    """(average CPU % of one core since the run started, seconds since it started) from one
+    sample: its CPU time over the time between ``StartedAt`` and the engine's read time
+    (both the engine's clock). None without a start time, a read time or time passed."""
+    if current is None or current.read_at is None:
+        return None
+    started = parse_engine_time(current.started_at)
+    if started is None:
+        return None
+    span_s = (current.read_at - started).total_seconds()
+    if span_s <= 0 or current.usage_ns < 0:
+        return None
+    return current.usage_ns / (span_s * 1e9) * 100.0, span_s
+
+
+def cpu_reading(
+    history: Sequence[CpuSample], current: CpuSample | None, min_interval_s: float
+) -> CpuReading | None:
+    """The CPU % to show for ``current``: the rate since a sample of the same run at least
+    ``min_interval_s`` back (see :func:`cpu_baseline`); without one, the average since the
+    container started, marked as such. None when neither can be measured."""
+    if current is None:
+        return None
+    baseline = cpu_baseline(history, current, min_interval_s)
+    if baseline is not None and _span_s(baseline, current) >= min_interval_s:
+        rate = cpu_percent(baseline, current)
+        if rate is not None:
+            return CpuReading(rate[0], rate[1], since_start=False)
+    average = cpu_since_start(current)
+    if average is None:
+        return None
+    return CpuReading(average[0], average[1], since_start=True)
+
+
+def container_stats(payload: Mapping[str, Any], cpu: CpuReading | None) -> ContainerStats:
+    """The numbers of one stats payload; ``cpu`` comes from :func:`cpu_reading`."""
     memory, limit = working_set(payload.get("memory_stats") or {})
     rx, tx = network_totals(payload.get("networks"))
     read, write = block_io_totals(payload.get("blkio_stats"))
     pids = _dig(payload, "pids_stats", "current")
     return ContainerStats(
-        cpu_percent=None if cpu is None else cpu[0],
-        cpu_interval_s=None if cpu is None else cpu[1],
+        cpu_percent=None if cpu is None else cpu.percent,
+        cpu_interval_s=None if cpu is None else cpu.interval_s,
         memory_bytes=memory,
         memory_limit_bytes=limit,
         memory_percent=100.0 * memory / limit if memory is not None and limit else None,
@@ -163,6 +218,7 @@ def container_stats(payload: Mapping[str, Any], cpu: tuple[float, float] | None)
         block_read_bytes=read,
         block_write_bytes=write,
         pids=pids if isinstance(pids, int) else None,
+        cpu_since_start=cpu is not None and cpu.since_start,
     )
 
 

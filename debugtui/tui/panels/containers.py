@@ -19,6 +19,7 @@ from debugtui.config import Config
 from debugtui.sources.base import Source, SourceError, Table
 from debugtui.sources.containerevents import ContainerEvent
 from debugtui.sources.containers import ContainerInfo, ContainersData
+from debugtui.sources.containerstats import ContainerStats
 from debugtui.tui.panels.base import SourcePanel
 from debugtui.tui.panels.container_logs import ContainerLogsScreen
 
@@ -123,6 +124,17 @@ def _size(value: int | None) -> str:
     return f"{size:.1f} TiB"
 
 
+def _cpu(s: ContainerStats) -> str:
+    """CPU % saying what it is measured over: a lifetime average hides a current spike."""
+    if s.cpu_percent is None:
+        return "-"
+    if s.cpu_since_start:
+        return f"{s.cpu_percent:.1f}% of one core, average since the container started"
+    if s.cpu_interval_s is None:
+        return f"{s.cpu_percent:.1f}% of one core"
+    return f"{s.cpu_percent:.1f}% of one core over the last {s.cpu_interval_s:.1f}s"
+
+
 def _value(value: object) -> str:
     return "-" if value is None else str(value)
 
@@ -144,7 +156,7 @@ def container_text(c: ContainerInfo, events: Sequence[ContainerEvent], at: datet
     s = c.stats
     if s is not None:
         pairs += [
-            ("cpu", "-" if s.cpu_percent is None else f"{s.cpu_percent:.1f}% of one core"),
+            ("cpu", _cpu(s)),
             ("memory", f"{_size(s.memory_bytes)} (working set)"),
             ("memory limit", _size(s.memory_limit_bytes)),
             ("memory %", "-" if s.memory_percent is None else f"{s.memory_percent:.1f}%"),
