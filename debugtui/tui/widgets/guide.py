@@ -53,6 +53,9 @@ STEPS: Mapping[Phase, tuple[tuple[str, str], ...]] = {
 }
 """What to do in each phase: (screen action, what it achieves)."""
 
+PLAYBOOK_STEPS = ("checklist", "the playbook's steps for this phase: space ticks, enter runs")
+NO_PLAYBOOK = ("playbook", "follow a playbook for this kind of incident")
+
 
 class GuidePanel(VerticalScroll):
     """Guidance for the bound investigation's current phase."""
@@ -75,12 +78,15 @@ class GuidePanel(VerticalScroll):
     def watch_investigation(self, inv: Investigation | None) -> None:
         if inv is None or not self.is_mounted:
             return
-        self.query_one("#guide-text", Static).update(self.guide(inv.phase))
+        self.query_one("#guide-text", Static).update(
+            self.guide(inv.phase, playbook=inv.playbook_id is not None)
+        )
 
-    def guide(self, phase: Phase) -> Text:
-        """The phase's guidance, then its steps with their keys (the rail names the phase)."""
+    def guide(self, phase: Phase, playbook: bool = False) -> Text:
+        """The phase's guidance, then its steps with their keys (the rail names the phase),
+        then where the playbook's steps are (or how to pick one)."""
         text = Text(f"{phase.guidance}\n")
-        for action, what in STEPS[phase]:
+        for action, what in (*STEPS[phase], PLAYBOOK_STEPS if playbook else NO_PLAYBOOK):
             keys = key_for(self.app, self.screen, action)
             text.append(f"\n{keys:>5} ", style="bold")
             text.append(what)
