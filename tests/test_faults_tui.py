@@ -834,12 +834,6 @@ def truncate_in_place(log: Path) -> None:
         handle.write("ERROR after the change\n")
 
 
-FOLLOW_NOTICE_CUT = pytest.mark.xfail(
-    strict=True,
-    reason="the Logs panel (debugtui/tui/panels/log_stream.py follow_into) puts the whole path "
-    "before a follow notice on the one status line: with a long path (a k8s container log) "
-    "'deleted'/'truncated' is cut off the screen",
-)
 DEEP = "var/log/containers/checkout-api-7d9f8b6c5-x2x9z_prod_checkout-0123456789abcdef"
 """A log directory as long as a Kubernetes node's container logs."""
 
@@ -851,9 +845,7 @@ DEEP = "var/log/containers/checkout-api-7d9f8b6c5-x2x9z_prod_checkout-0123456789
         pytest.param(delete_and_recreate, "deleted or moved away", False, id="deleted"),
         pytest.param(rotate_by_rename, "rotated", False, id="rotated-by-rename"),
         pytest.param(truncate_in_place, "truncated", False, id="truncated-in-place"),
-        pytest.param(
-            truncate_in_place, "truncated", True, id="truncated-long-path", marks=FOLLOW_NOTICE_CUT
-        ),
+        pytest.param(truncate_in_place, "truncated", True, id="truncated-long-path"),
     ],
 )
 async def test_a_followed_log_changed_under_the_app_is_said_and_followed_on(

@@ -15,6 +15,7 @@ here imports Textual.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -156,7 +157,9 @@ def follow_into(query: LogQuery, feed: Feed, poll_seconds: float = POLL_SECONDS)
     try:
         for event in follow(query, feed.cancel, poll_seconds):
             if isinstance(event, FollowNotice):
-                feed.notice(f"{event.path}: {event.message}")
+                # what happened first: the status line is one line, and a path (a k8s
+                # container log's) can fill it; the file's name is enough beside it
+                feed.notice(f"{event.message}: {os.path.basename(event.path)}")
             else:
                 feed.add(event.matches)
     except PatternError as exc:
