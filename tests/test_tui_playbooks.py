@@ -390,6 +390,34 @@ async def test_a_run_asked_while_its_panel_is_busy_runs_after_it(
         assert any("v2.4.0" in " ".join(row) for row in panel.snapshot.tables()["markers"].rows)
 
 
+async def test_a_logs_step_keeps_its_match_limit_for_its_run_only(
+    store: NotebookStore, tmp_path: Path
+) -> None:
+    """A step's max_matches has no input in the Logs panel: it holds for the step's run,
+    and the next search typed in the inputs is back to the config's limit."""
+    demo = build_incident(tmp_path / "incident")
+    config = Config(logs=LogsConfig(paths=(str(demo.logs),), max_matches=3))
+    inv = store.create_investigation("5xx after deploy", playbook_id="deploy-errors")
+    app = app_for(store, config, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        step = screen.playbook.step("scope-errors") if screen.playbook else None
+        assert step is not None and step.run is not None
+        assert step.run.params["max_matches"] == 500
+        assert screen.run_step(step)
+        await settle(pilot)
+        panel = screen.query_one(LogsPanel)
+        assert panel.snapshot is not None and panel.snapshot.ok
+        assert panel.snapshot.params["max_matches"] == 500
+        assert len(panel.snapshot.tables()["matches"].rows) > 3
+
+        panel.query_one("#logs-pattern").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "max_matches" not in panel.snapshot.params
+        assert len(panel.snapshot.tables()["matches"].rows) == 3
+
+
 async def test_a_check_shows_fail_then_pass_from_real_system_findings(
     store: NotebookStore, tmp_path: Path
 ) -> None:

@@ -315,13 +315,17 @@ class LogsPanel(SourcePanel):
         since: str | None = None,
         until: str | None = None,
         ignore_case: bool | None = None,
+        context: int | None = None,
+        max_matches: int | None = None,
         reveal: bool = True,
     ) -> bool:
         """(Re)start the search with these parameters (None keeps what the input holds).
 
-        The inputs show what is searched. With ``reveal`` the Logs tab is brought to the
-        front. Returns False, with the reason under the inputs, when a parameter is invalid.
-        For other panels (a container's logs) and playbook steps.
+        The inputs show what is searched. ``context`` and ``max_matches`` (a playbook step's)
+        have no inputs: they hold for this run only, the next one from the inputs uses the
+        config's. With ``reveal`` the Logs tab is brought to the front. Returns False, with
+        the reason under the inputs, when a parameter is invalid. For other panels (a
+        container's logs) and playbook steps.
         """
         if pattern is not None:
             self._input("logs-pattern").value = pattern
@@ -337,7 +341,12 @@ class LogsPanel(SourcePanel):
                 box.value = ignore_case
         if reveal:
             self.reveal()
-        return self._start(self.params())
+        params = self.params()
+        if context is not None:
+            params["context"] = context
+        if max_matches is not None:
+            params["max_matches"] = max_matches
+        return self._start(params)
 
     def reveal(self) -> None:
         """Bring the Logs tab to the front and focus the matches."""

@@ -256,6 +256,8 @@ class PlaybookSupport(_Screen):
                 since=params.get("since", logs.since),
                 until=params.get("until", ""),
                 ignore_case=bool(params.get("ignore_case", False)),
+                context=params.get("context"),
+                max_matches=params.get("max_matches"),
             )
         else:
             self._pending_runs = {**self._pending_runs, run.source: (params, False)}
