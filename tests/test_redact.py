@@ -13,6 +13,9 @@ from debugtui.export.redact import (
     is_secret_key,
     redact,
     redact_data,
+    redact_each,
+    redact_row,
+    redact_rows,
 )
 
 PEM = """-----BEGIN RSA PRIVATE KEY-----
@@ -231,3 +234,33 @@ def test_letters_that_fold_unlike_lower_still_name_a_secret() -> None:
 def test_redact_equals_the_patterns_applied_to_the_whole_text(lines: list[str]) -> None:
     document = "\n".join(lines)
     assert redact(document) == whole_text_reference(document)
+
+
+TEXTS = st.lists(
+    st.one_of(
+        st.sampled_from([*LINES, PEM, PEM[:60], "-----BEGIN", "K\u212aey=abc"]),
+        st.text(alphabet="pwdPWDkeyKEY=: \t\r\n\"'_-.${}<>/@İıſ\u212a?&abc12", max_size=40),
+    ),
+    max_size=12,
+)
+
+
+@given(TEXTS)
+@settings(max_examples=300, deadline=None)
+def test_redacting_many_texts_at_once_equals_redacting_each(texts: list[str]) -> None:
+    assert redact_each(texts) == [redact(text) for text in texts]
+
+
+@given(
+    st.lists(st.sampled_from(["host", "password", "DB_TOKEN", "", "state"]), max_size=4),
+    st.lists(st.lists(st.one_of(TEXTS.map("".join), st.integers()), max_size=5), max_size=6),
+)
+@settings(max_examples=200, deadline=None)
+def test_redacting_a_table_at_once_equals_redacting_each_row(
+    columns: list[str], rows: list[list[object]]
+) -> None:
+    expected = [redact_row(columns, row) for row in rows]  # type: ignore[arg-type]
+    known: dict[str, str] = {}
+    assert redact_rows(columns, rows) == expected
+    assert redact_rows(columns, rows, known) == expected
+    assert redact_rows(columns, rows, known) == expected  # now every text from ``known``

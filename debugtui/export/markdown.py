@@ -47,13 +47,19 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from string import Template
 
 from debugtui.checklist import TICK_PLAYBOOK, StepState, step_report, tick_done
 from debugtui.config import config_dir
-from debugtui.export.redact import redact, redact_data, redact_row
+from debugtui.export.redact import (
+    redact,
+    redact_data,
+    redact_each,
+    redact_known,
+    redact_rows,
+)
 from debugtui.incident_events import evidence_events, merge
 from debugtui.notebook.model import (
     ActionData,
@@ -174,12 +180,34 @@ def _clean(text: str) -> str:
     return _clean_str(str(text))
 
 
-# Evidence tables repeat their cells (states, hosts, counts) and column names thousands of
-# times in a long investigation: each string is cleaned once per export (render_markdown
-# empties these caches first).
-@lru_cache(maxsize=4096)
+# Each string is cleaned once per export: evidence tables repeat their cells (states, hosts,
+# counts) and column names thousands of times in a long investigation, the timeline and the
+# other sections show the same entry texts. render_markdown empties these caches before and
+# after; an export running alongside in another thread at worst cleans a string again.
+_CLEANED: dict[str, str] = {}
+_CELLS: dict[str, str] = {}
+
+
+def _plain(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\t", "    ")
+
+
 def _clean_str(text: str) -> str:
-    return visible(redact(text.replace("\r\n", "\n").replace("\t", "    ")))
+    found = _CLEANED.get(text)
+    if found is None:
+        found = _CLEANED[text] = visible(redact(_plain(text)))
+    return found
+
+
+def _clean_all(texts: Sequence[str]) -> None:
+    """Clean ``texts`` into the cache at once: one search for secrets and one for control
+    characters over them all, instead of one each (10,000 entry texts in a long incident)."""
+    todo = [text for text in dict.fromkeys(texts) if text not in _CLEANED]
+    redacted = redact_each([_plain(text) for text in todo])
+    joined = "\n".join(redacted)
+    if len(visible(joined)) != len(joined):  # visible() only lengthens: some need it
+        redacted = [visible(text) for text in redacted]
+    _CLEANED.update(zip(todo, redacted, strict=True))
 
 
 def _inline(text: str, indent: str = "  ") -> str:
@@ -192,10 +220,12 @@ def _cell(text: str) -> str:
     return _cell_str(str(text))
 
 
-@lru_cache(maxsize=4096)
 def _cell_str(text: str) -> str:
-    cleaned = _clean_str(text).strip().replace("\\", "\\\\").replace("|", "\\|")
-    return cleaned.replace("\n", "<br>")
+    found = _CELLS.get(text)
+    if found is None:
+        cleaned = _clean_str(text).strip().replace("\\", "\\\\").replace("|", "\\|")
+        found = _CELLS[text] = cleaned.replace("\n", "<br>")
+    return found
 
 
 def _code(text: str) -> str:
@@ -246,6 +276,7 @@ class _Context:
         self._by_kind: defaultdict[EntryKind, list[Entry]] = defaultdict(list)
         for entry in self.entries:
             self._by_kind[entry.kind].append(entry)
+        _clean_all([entry.text for entry in self.entries])
         evidence = self._by_kind[EntryKind.EVIDENCE]
         self.evidence_number = {e.id: n for n, e in enumerate(evidence, start=1)}
         self._evidence: dict[int, EvidenceData] = {}
@@ -441,7 +472,7 @@ def _timeline(ctx: _Context) -> str:
         origin = f" _(from E{number})_" if number else ""
         line = f"**{event.kind.capitalize()}**: {_inline(event.title)}{origin}"
         items.append((event.at, 1, event.entry_id or 0, line))
-    items.sort(key=lambda item: item[:3])
+    items.sort(key=itemgetter(0, 1, 2))
     header = "All times UTC. ★ marks a key moment; ▶ marks a milestone of the incident clock."
     body = "\n".join(f"- `{_ts(when)}` {line}" for when, _, _, line in items)
     return f"{header}\n\n{body}"
@@ -660,7 +691,19 @@ def _checklist(ctx: _Context) -> str:
 
 def _evidence(ctx: _Context) -> str:
     parts = []
-    for entry in ctx.of_kind(EntryKind.EVIDENCE):
+    shown = ctx.of_kind(EntryKind.EVIDENCE)
+    known: dict[str, str] = {}  # every text cell of the appendix, redacted in one pass
+    redact_known(
+        (
+            cell
+            for entry in shown
+            for row in ctx.evidence(entry).rows[:MAX_EVIDENCE_ROWS]
+            for cell in row
+            if isinstance(cell, str)
+        ),
+        known,
+    )
+    for entry in shown:
         ev = ctx.evidence(entry)
         number = ctx.evidence_number[entry.id]
         parts.append(f"### E{number}. {_inline(ev.title or entry.text, ' ')}")
@@ -676,7 +719,7 @@ def _evidence(ctx: _Context) -> str:
         if ev.title and entry.text.strip() and entry.text != ev.title:
             parts.append(_clean(entry.text).strip())
         if ev.columns:
-            rows = [redact_row(ev.columns, row) for row in ev.rows[:MAX_EVIDENCE_ROWS]]
+            rows = redact_rows(ev.columns, ev.rows[:MAX_EVIDENCE_ROWS], known)
             parts.append(_table(ev.columns, rows))
             hidden = len(ev.rows) - MAX_EVIDENCE_ROWS
             if hidden > 0:
@@ -741,18 +784,22 @@ def render_markdown(
     """The post-mortem for ``inv`` as Markdown, through ``template`` (default layout if None)."""
     text = DEFAULT_TEMPLATE if template is None else template
     check_template(text)
-    _clean_str.cache_clear()  # each export pays for its own cleaning
-    _cell_str.cache_clear()
-    ctx = _Context(inv, entries, now or utcnow())
-    values = {name: render(ctx) for name, render in _SECTIONS.items()}
-    values.update(
-        title=_inline(inv.title, " "),
-        id=inv.id,
-        severity=inv.severity.value,
-        status=inv.status.value,
-        date=f"{inv.impact_start:%Y-%m-%d}",
-        duration=_duration(inv, ctx.now),
-        exported_at=f"{_ts(ctx.now)} UTC",
-    )
+    _CLEANED.clear()  # each export pays for its own cleaning
+    _CELLS.clear()
+    try:
+        ctx = _Context(inv, entries, now or utcnow())
+        values = {name: render(ctx) for name, render in _SECTIONS.items()}
+        values.update(
+            title=_inline(inv.title, " "),
+            id=inv.id,
+            severity=inv.severity.value,
+            status=inv.status.value,
+            date=f"{inv.impact_start:%Y-%m-%d}",
+            duration=_duration(inv, ctx.now),
+            exported_at=f"{_ts(ctx.now)} UTC",
+        )
+    finally:
+        _CLEANED.clear()
+        _CELLS.clear()
     document = Template(text).substitute(values)
     return redact(document).rstrip("\n") + "\n"

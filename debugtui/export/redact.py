@@ -20,8 +20,10 @@ changes nothing).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -142,14 +144,19 @@ def _redact_line(line: str) -> str:
     return line
 
 
+def _probe(text: str) -> str:
+    """``text`` lower-cased for the trigger search, one character for one, so positions in
+    it are positions in ``text``."""
+    if "\u0130" in text or "\u0131" in text or "\u017f" in text:
+        text = text.translate(_FOLDS_UNLIKE_LOWER)
+    return text.lower()
+
+
 def redact(text: str) -> str:
     """``text`` with every secret listed in the module docstring replaced by ``[REDACTED]``."""
     if "-----BEGIN" in text:
         text = _PEM.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
-    probe = text
-    if "\u0130" in probe or "\u0131" in probe or "\u017f" in probe:
-        probe = probe.translate(_FOLDS_UNLIKE_LOWER)
-    probe = probe.lower()  # one character for one now, so positions match the text's
+    probe = _probe(text)
     found = [trigger for trigger in _TRIGGERS if trigger in probe]
     if not found:
         return text
@@ -174,6 +181,33 @@ def redact(text: str) -> str:
     return "".join(parts)
 
 
+def redact_each(texts: Sequence[str]) -> list[str]:
+    """``[redact(text) for text in texts]``, with one trigger search over them all.
+
+    A post-mortem cleans each of 10,000 entry texts: searching each for a dozen trigger
+    words costs more than the search over them joined, which finds the few that need the
+    patterns (no trigger and no PEM header holds a newline, so none spans two texts).
+    """
+    joined = "\n".join(texts)
+    probe = _probe(joined)
+    starts = list(accumulate((len(text) + 1 for text in texts), initial=0))
+    marked: set[int] = set()
+    for needle, haystack in [(t, probe) for t in _TRIGGERS] + [("-----BEGIN", joined)]:
+        at = haystack.find(needle)
+        while at >= 0:
+            index = bisect_right(starts, at) - 1
+            marked.add(index)
+            at = haystack.find(needle, starts[index + 1])
+    return [redact(text) if n in marked else text for n, text in enumerate(texts)]
+
+
+def redact_known(texts: Iterable[str], known: dict[str, str]) -> None:
+    """Add each of ``texts`` missing from ``known`` to it, mapped to its redaction."""
+    todo = [text for text in dict.fromkeys(texts) if text not in known]
+    if todo:
+        known.update(zip(todo, redact_each(todo), strict=True))
+
+
 def redact_data(value: Any, key: str = "") -> Any:
     """Redact a JSON-like value: every string, and the whole value of a secret-named key."""
     if isinstance(value, str):
@@ -190,3 +224,27 @@ def redact_data(value: Any, key: str = "") -> Any:
 def redact_row(columns: Sequence[str], row: Sequence[str]) -> list[str]:
     """A table row with each cell redacted; cells under a secret-named column go entirely."""
     return [redact_data(cell, columns[i] if i < len(columns) else "") for i, cell in enumerate(row)]
+
+
+def redact_rows(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], known: dict[str, str] | None = None
+) -> list[list[Any]]:
+    """``[redact_row(columns, row) for row in rows]``, each distinct text cell searched for
+    secrets once and all of them in one pass (evidence tables repeat hosts, states, counts).
+
+    ``known`` maps texts to their redaction already made (see :func:`redact_known`), shared
+    by the tables of one document; this table's new texts are added to it.
+    """
+    redacted = {} if known is None else known
+    redact_known((cell for row in rows for cell in row if isinstance(cell, str)), redacted)
+    secret = [bool(column) and is_secret_key(column) for column in columns]
+    width = len(columns)
+
+    def cell(i: int, value: Any) -> Any:
+        if not isinstance(value, str):
+            return redact_data(value)  # the column's name only decides for a text
+        if i < width and secret[i] and not is_placeholder(value):
+            return REDACTED
+        return redacted[value]
+
+    return [[cell(i, value) for i, value in enumerate(row)] for row in rows]
