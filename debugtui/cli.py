@@ -24,6 +24,26 @@ COMMAND_MODULES = (
     "debugtui.commands.playbooks",
     "debugtui.commands.demo",
 )
+"""Every command module, in the order their sub-commands are listed by ``--help``."""
+
+COMMANDS = {
+    **dict.fromkeys(
+        ("new", "list", "open", "note", "status", "milestone", "export", "import"),
+        "debugtui.commands.notebook",
+    ),
+    "logs": "debugtui.commands.logs",
+    "snapshot": "debugtui.commands.evidence",
+    "doctor": "debugtui.commands.evidence",
+    "playbooks": "debugtui.commands.playbooks",
+    "demo": "debugtui.commands.demo",
+}
+"""Which module registers each sub-command, so that ``debugtui logs`` imports and registers
+only its own (importing and registering them all costs tens of milliseconds, and ``logs``
+is timed against ``rg`` including start-up). tests/test_cli_startup.py holds it to what the
+modules register."""
+
+_GLOBAL_OPTIONS = ("--db", "--config")
+"""The top-level options that take a value (``--version`` exits, ``-h`` needs every command)."""
 
 
 class UsageError(Exception):
@@ -35,7 +55,29 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """The command modules parsing ``argv`` needs: the one that registers the command it
+    names, none for ``--version`` (argparse prints it before looking further), else all of
+    them, so that help, a missing or unknown command and every error read as before."""
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg in _GLOBAL_OPTIONS:
+            if index + 1 >= len(argv) or argv[index + 1].startswith("-"):
+                return COMMAND_MODULES  # argparse reports the missing value
+            index += 2
+        elif arg.startswith(tuple(f"{option}=" for option in _GLOBAL_OPTIONS)):
+            index += 1
+        elif arg == "--version":
+            return ()
+        else:
+            module = COMMANDS.get(arg)
+            return (module,) if module is not None else COMMAND_MODULES
+    return COMMAND_MODULES
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv`` (see :func:`modules_for`); without it, for every command."""
     parser = _Parser(
         prog="debugtui",
         description="A terminal notebook for the on-call debugging loop.",
@@ -47,15 +89,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", metavar="PATH", help="config file (default: ./debugtui.toml, then XDG)"
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    # prog given: argparse would otherwise build a help formatter to work it out (importing
+    # shutil, with bz2 and lzma, on every start-up)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser, prog=parser.prog
+    )
+    for name in COMMAND_MODULES if argv is None else modules_for(argv):
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        parser = build_parser()
+        parser = build_parser(argv)
         args = parser.parse_args(argv)
         handler = getattr(args, "handler", None)
         if handler is None:

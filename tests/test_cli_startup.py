@@ -1,0 +1,108 @@
+"""The CLI registers only the command module a command needs, and the map saying which
+module that is stays true to what the modules register (a new sub-command cannot be missed)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from debugtui.cli import COMMAND_MODULES, COMMANDS, build_parser, main, modules_for
+
+
+@pytest.mark.parametrize("module", COMMAND_MODULES)
+def test_command_map_names_exactly_what_each_module_registers(module: str) -> None:
+    sub = argparse.ArgumentParser().add_subparsers()
+    importlib.import_module(module).register(sub)
+    mapped = {name for name, owner in COMMANDS.items() if owner == module}
+    assert mapped == set(sub.choices)
+
+
+def test_command_map_points_only_at_listed_modules() -> None:
+    assert set(COMMANDS.values()) == set(COMMAND_MODULES)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["logs", "x"], ("debugtui.commands.logs",)),
+        (["--db", "n.db", "note", "abc", "hi"], ("debugtui.commands.notebook",)),
+        (["--config=c.toml", "--db=n.db", "doctor"], ("debugtui.commands.evidence",)),
+        (["--config", "c.toml", "playbooks", "list"], ("debugtui.commands.playbooks",)),
+        (["--version"], ()),
+        (["--db", "n.db", "--version", "logs"], ()),
+    ],
+)
+def test_a_named_command_needs_only_its_module(argv: list[str], expected: tuple[str, ...]) -> None:
+    assert modules_for(argv) == expected
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--db", "n.db"],
+        ["-h"],
+        ["--help"],
+        ["--db"],
+        ["--db", "--version"],
+        ["lgs"],
+        ["--conf", "c.toml", "logs"],
+        ["--", "logs"],
+        ["--bogus", "logs"],
+    ],
+)
+def test_help_no_command_or_anything_unrecognised_registers_every_module(
+    argv: list[str],
+) -> None:
+    assert modules_for(argv) == COMMAND_MODULES
+
+
+def test_an_unknown_command_still_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lgs"]) == 2
+    err = capsys.readouterr().err
+    for name in COMMANDS:
+        assert repr(name) in err
+
+
+def test_the_parser_for_one_command_parses_it_as_the_full_one_does() -> None:
+    argv = ["--db", "n.db", "logs", "ERROR", "--path", "a.log", "--count", "--since", "2h"]
+    assert vars(build_parser(argv).parse_args(argv)) == vars(build_parser().parse_args(argv))
+
+
+def _modules_loaded_by(code: str) -> list[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_logs_imports_no_other_command_module(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("2026-11-24T13:07:00Z ERROR boom\n")
+    code = (
+        "import json, sys\n"
+        "from debugtui.cli import main\n"
+        f"status = main(['logs', 'ERROR', '--path', {str(log)!r}, '--count'])\n"
+        "assert status == 0, status\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('debugtui.commands.'))))\n"
+    )
+    assert _modules_loaded_by(code) == ["debugtui.commands.logs"]
+
+
+def test_version_imports_no_command_module() -> None:
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from debugtui.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):\n"
+        "    main(['--version'])\n"
+        "assert out.getvalue().startswith('debugtui '), out.getvalue()\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('debugtui.commands.'))))\n"
+    )
+    assert _modules_loaded_by(code) == []
