@@ -89,11 +89,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", metavar="PATH", help="config file (default: ./debugtui.toml, then XDG)"
     )
-    # prog given: argparse would otherwise build a help formatter to work it out (importing
-    # shutil, with bz2 and lzma, on every start-up)
-    sub = parser.add_subparsers(
-        dest="command", metavar="COMMAND", parser_class=_Parser, prog=parser.prog
-    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES if argv is None else modules_for(argv):
         importlib.import_module(name).register(sub)
     return parser
