@@ -47,7 +47,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from string import Template
 
@@ -212,7 +212,10 @@ def _clean_all(texts: Sequence[str]) -> None:
 
 def _inline(text: str, indent: str = "  ") -> str:
     """Text for a list item: continuation lines indented so they stay inside the item."""
-    return _clean(text).strip().replace("\n", "\n" + indent)
+    cleaned = _CLEANED.get(text) if type(text) is str else None  # most are, cleaned already
+    if cleaned is None:
+        cleaned = _clean(text)
+    return cleaned.strip().replace("\n", "\n" + indent)
 
 
 def _cell(text: str) -> str:
@@ -237,8 +240,17 @@ def _code(text: str) -> str:
 
 
 def _ts(when: datetime) -> str:
-    if when.year >= 1000:  # where isoformat, several times faster, writes the same
-        return when.isoformat(" ", "seconds")[:19]
+    # Where it writes the same, %-formatting: a third faster than isoformat (whose time zone
+    # costs) and twice as fast as format specifiers, for the 11,000 stamps of a long export.
+    if when.year >= 1000:
+        return "%04d-%02d-%02d %02d:%02d:%02d" % (  # noqa: UP031
+            when.year,
+            when.month,
+            when.day,
+            when.hour,
+            when.minute,
+            when.second,
+        )
     return when.strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -270,7 +282,7 @@ class _Context:
 
     def __init__(self, inv: Investigation, entries: Sequence[Entry], now: datetime) -> None:
         self.inv = inv
-        self.entries = sorted(entries, key=lambda e: (e.happened_at, e.id))
+        self.entries = sorted(entries, key=attrgetter("happened_at", "id"))
         self.now = now
         self.by_id = {e.id: e for e in self.entries}
         self._by_kind: defaultdict[EntryKind, list[Entry]] = defaultdict(list)
@@ -464,10 +476,11 @@ def _timeline(ctx: _Context) -> str:
         if _is_marker_entry(inv, entry):
             continue
         star = "★ " if entry.starred else ""
-        line = f"_{entry.phase.value}_ · {star}{_describe(ctx, entry)}"
+        # _value_ is the member's value without Enum's Python-level property (per entry).
+        line = f"_{entry.phase._value_}_ · {star}{_describe(ctx, entry)}"
         items.append((entry.happened_at, 2, entry.id, line))
     # Deploys and container events frozen in pinned evidence, at the time they happened.
-    for event in merge(evidence_events(ctx.entries)):
+    for event in merge(evidence_events(ctx.of_kind(EntryKind.EVIDENCE))):
         number = ctx.evidence_number.get(event.entry_id or 0)
         origin = f" _(from E{number})_" if number else ""
         line = f"**{event.kind.capitalize()}**: {_inline(event.title)}{origin}"
