@@ -195,8 +195,14 @@ def _plain(text: str) -> str:
 def _clean_str(text: str) -> str:
     found = _CLEANED.get(text)
     if found is None:
-        found = _CLEANED[text] = visible(redact(_plain(text)))
+        found = _CLEANED[text] = _visible(redact(_plain(text)))
     return found
+
+
+def _visible(text: str) -> str:
+    """``visible(text)``, skipped where it has nothing to do: a printable text (one C call)
+    holds no control character."""
+    return text if text.isprintable() else visible(text)
 
 
 def _clean_all(texts: Sequence[str]) -> None:
@@ -204,10 +210,7 @@ def _clean_all(texts: Sequence[str]) -> None:
     characters over them all, instead of one each (10,000 entry texts in a long incident)."""
     todo = [text for text in dict.fromkeys(texts) if text not in _CLEANED]
     redacted = redact_each([_plain(text) for text in todo])
-    joined = "\n".join(redacted)
-    if len(visible(joined)) != len(joined):  # visible() only lengthens: some need it
-        redacted = [visible(text) for text in redacted]
-    _CLEANED.update(zip(todo, redacted, strict=True))
+    _CLEANED.update(zip(todo, [_visible(text) for text in redacted], strict=True))
 
 
 def _inline(text: str, indent: str = "  ") -> str:
@@ -259,13 +262,15 @@ def _prompt(text: str) -> str:
 
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    width = len(columns)
     lines = [
         "| " + " | ".join(_cell(c) for c in columns) + " |",
         "|" + "|".join("---" for _ in columns) + "|",
     ]
+    known = _CELLS.get  # evidence cells repeat: most are made already
     for row in rows:
-        cells = [_cell(c) for c in row][: len(columns)]
-        cells += [""] * (len(columns) - len(cells))
+        cells = [known(c) or _cell(c) for c in row[:width]]
+        cells += [""] * (width - len(cells))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -406,6 +411,9 @@ def _describe(ctx: _Context, entry: Entry) -> str:
     """One entry as a line of the timeline."""
     text = _inline(entry.text)
     kind = entry.kind
+    if kind is EntryKind.NOTE:  # most entries are notes
+        lesson = _LESSON_TITLES.get(str(entry.data.get("lesson")))
+        return f"Note: {text}" + (f" _(lesson: {lesson.lower()})_" if lesson else "")
     if kind is EntryKind.HYPOTHESIS:
         hyp = _hypothesis(entry)
         line = f"**Hypothesis** [{hyp.status.value}]: {text}"
@@ -433,9 +441,6 @@ def _describe(ctx: _Context, entry: Entry) -> str:
     if kind is EntryKind.CHECKLIST_TICK:
         mark = "☑" if tick_done(entry) else "☐"
         return f"Checklist {mark} {text}"
-    if kind is EntryKind.NOTE:
-        lesson = _LESSON_TITLES.get(str(entry.data.get("lesson")))
-        return f"Note: {text}" + (f" _(lesson: {lesson.lower()})_" if lesson else "")
     return f"_{text}_"
 
 
@@ -473,7 +478,7 @@ def _timeline(ctx: _Context) -> str:
         if when is not None:
             items.append((when, 0, 0, f"**▶ {label}**"))
     for entry in ctx.entries:
-        if _is_marker_entry(inv, entry):
+        if entry.kind is EntryKind.MILESTONE and _is_marker_entry(inv, entry):
             continue
         star = "★ " if entry.starred else ""
         # _value_ is the member's value without Enum's Python-level property (per entry).
