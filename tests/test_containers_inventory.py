@@ -172,10 +172,8 @@ def test_since_start_figure_is_podmans_own_first_reading(
     """Our formula on podman's bulk stats entry gives the CPU % podman computes for a first
     reading itself (its ``CPU``, equal to its ``AvgCPU``, measured from the start time)."""
     busy = podman_engine.names.busy
-    api = containers_source._connect(podman_engine.host).api
-    body = api._result(
-        api._get(api._url("/libpod/containers/stats"), params={"stream": "false"}), json=True
-    )
+    api = containers_source._connect(podman_engine.host)
+    body = api.get_json("/libpod/containers/stats", {"stream": "false"})
     entry = next(e for e in body["Stats"] if e["Name"] == busy)
     started = str(podman_engine.inspect(busy)["State"]["StartedAt"])  # type: ignore[index]
     sample = cpu_sample(from_libpod(entry), started, 0)
@@ -237,8 +235,9 @@ def test_container_removed_between_list_and_inspect_is_skipped_with_warning(
     podman_engine.run_container(name, "sleep", "3600")
     try:
         collect(containers_source)  # connects
-        api = containers_source._client.api
-        summaries = [s for s in api.containers(all=True) if s["Names"] == [f"/{name}"]]
+        api = containers_source._connect(podman_engine.host)
+        listed = api.get_json("/containers/json", {"all": "true"})
+        summaries = [s for s in listed if s["Names"] == [f"/{name}"]]
         assert len(summaries) == 1
     finally:
         podman_engine.remove_container(name)
@@ -258,9 +257,12 @@ def test_container_stopped_before_its_stats_keeps_inventory_with_warning(
     podman_engine.run_container(name, "sleep", "3600")
     try:
         collect(containers_source)
-        api = containers_source._client.api
-        summary = next(s for s in api.containers(all=True) if s["Names"] == [f"/{name}"])
-        running = ContainerRead(summary, api.inspect_container(summary["Id"]), None, None)
+        api = containers_source._connect(podman_engine.host)
+        listed = api.get_json("/containers/json", {"all": "true"})
+        summary = next(s for s in listed if s["Names"] == [f"/{name}"])
+        running = ContainerRead(
+            summary, api.get_json(f"/containers/{summary['Id']}/json"), None, None
+        )
         podman_engine.podman("stop", "-t", "0", name)
         read, warning = containers_source._read_stats(api, running)
     finally:
@@ -296,23 +298,23 @@ def test_engine_is_named_from_ping_as_version_names_it(
     """``/_ping`` answers in milliseconds where podman's ``/version`` takes half a second;
     its headers must name the engine exactly as ``/version`` does."""
     collect(containers_source)
-    api = containers_source._client.api
-    ping = api._get(api._url("/_ping", versioned_api=False))
-    found = engine_from_ping(ping.headers)
+    api = containers_source._connect(podman_engine.host)
+    headers = api.ping()
+    found = engine_from_ping(headers)
     assert found is not None
     api_version, name, podman = found
-    assert podman and name == engine_name(api.version(api_version=False))
-    assert api_version == ping.headers["Api-Version"]
+    assert podman and name == engine_name(api.get_json("/version", versioned=False))
+    assert api_version == headers["api-version"]
 
 
 def test_ping_headers_that_say_too_little_fall_back_to_version() -> None:
-    assert engine_from_ping({"Api-Version": "1.43", "Server": "Docker/24.0.7 (linux)"}) == (
+    assert engine_from_ping({"api-version": "1.43", "server": "Docker/24.0.7 (linux)"}) == (
         "1.43",
         "Docker Engine 24.0.7",
         False,
     )
-    assert engine_from_ping({"Api-Version": "1.43"}) is None
-    assert engine_from_ping({"Server": "nginx/1.25"}) is None
+    assert engine_from_ping({"api-version": "1.43"}) is None
+    assert engine_from_ping({"server": "nginx/1.25"}) is None
 
 
 def test_bulk_stats_match_the_per_container_stats(
@@ -321,11 +323,11 @@ def test_bulk_stats_match_the_per_container_stats(
     """podman's one-request stats of every running container read as its per-container
     (Docker-compatible) stats do: same working set basis, limit and pids."""
     running = by_name(collect(containers_source))[podman_engine.names.running]
-    api = containers_source._client.api
+    api = containers_source._connect(podman_engine.host)
     bulk = containers_source.bulk_stats(api)
     assert bulk is not None
     full_id = next(k for k in bulk.payloads if k.startswith(running.id))
-    one = api.stats(full_id, stream=False, one_shot=True)
+    one = api.get_json(f"/containers/{full_id}/stats", {"stream": "false", "one-shot": "true"})
     from_bulk = container_stats(bulk.payloads[full_id], None)
     from_one = container_stats(one, None)
     assert from_bulk.memory_limit_bytes == from_one.memory_limit_bytes == podman_engine.memory_limit
@@ -340,15 +342,16 @@ def test_unchanged_containers_are_not_inspected_again(
     """A refresh inspects only the containers whose list entry changed or that an event
     named: here, none of the steadily running ones."""
     collect(containers_source)
-    api = containers_source._client.api
+    api = containers_source._connect(podman_engine.host)
     inspected: list[str] = []
-    real = api.inspect_container
+    real = api.get_json
 
-    def counting(container_id: str) -> Any:
-        inspected.append(container_id)
-        return real(container_id)
+    def counting(path: str, *args: Any, **kwargs: Any) -> Any:
+        if path.startswith("/containers/") and path.endswith("/json"):
+            inspected.append(path.split("/")[2])
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(api, "inspect_container", counting)
+    monkeypatch.setattr(api, "get_json", counting)
     data = collect(containers_source)
     running = by_name(data)[podman_engine.names.running]
     assert running.stats is not None and running.health is None

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from debugtui.sources.engineapi import Engine, raise_for_status
+
 ACTIONS = frozenset({"die", "oom", "kill", "restart", "health_status"})
 """The engine events a responder wants; start/stop/create noise is left out."""
 
@@ -127,21 +129,17 @@ class EventRead:
 _END = object()
 
 
-def read_events(api: Any, since: datetime, *, timeout_s: float, podman: bool) -> EventRead:
-    """Container events from ``since`` up to now, from a docker ``APIClient``.
+def read_events(api: Engine, since: datetime, *, timeout_s: float, podman: bool) -> EventRead:
+    """Container events from ``since`` up to now, from the engine.
 
-    The SDK's ``events()`` sends no timeout at all, so the request is made here with the
-    client's timeout for the answer, and a pump thread hands decoded events over a queue;
-    reading stops at the first of: the end of the answer, an event at or after the request
-    time, ``timeout_s`` in all. Closing the stream ends the pump thread.
+    A pump thread hands the answer's decoded lines over a queue; reading stops at the first
+    of: the end of the answer, an event at or after the request time, ``timeout_s`` in all.
+    Closing the answer ends the pump thread.
     """
-    from docker.errors import DockerException
-    from docker.types import CancellableStream
-
     requested_ns = time.time_ns()
     deadline = time.monotonic() + timeout_s
-    params: dict[str, Any] = {
-        "since": int(since.timestamp()),
+    params: dict[str, str] = {
+        "since": str(int(since.timestamp())),
         "filters": json.dumps({"type": ["container"]}),
     }
     if podman:
@@ -149,15 +147,18 @@ def read_events(api: Any, since: datetime, *, timeout_s: float, podman: bool) ->
     else:
         seconds, nanos = divmod(requested_ns, 1_000_000_000)
         params["until"] = f"{seconds}.{nanos:09d}"
-    response = api._get(api._url("/events"), params=params, stream=True, timeout=timeout_s)
-    api._raise_for_status(response)
-    stream = CancellableStream(api._stream_helper(response, decode=True), response)
+    answer = api.open("/events", params, timeout_s=timeout_s)
+    try:
+        raise_for_status(answer)
+    except BaseException:
+        answer.close()
+        raise
     inbox: queue.Queue[Any] = queue.Queue()
 
     def pump() -> None:
         try:
-            for item in stream:
-                inbox.put(item)
+            for line in answer.lines():
+                inbox.put(json.loads(line))
         except Exception as exc:  # the read failing is reported, not raised, by the reader
             inbox.put(exc)
         finally:
@@ -188,10 +189,7 @@ def read_events(api: Any, since: datetime, *, timeout_s: float, podman: bool) ->
                     complete = True
                     break
     finally:
-        try:
-            stream.close()
-        except (DockerException, OSError):
-            response.close()  # an SSH transport cannot be cancelled; closing ends the read
+        answer.close()
     return EventRead(tuple(events), complete, error)
 
 

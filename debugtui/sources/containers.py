@@ -37,8 +37,9 @@ Events are kept across collects and changes no event reported are synthesized by
 two collects (see :mod:`debugtui.sources.containerevents`). ``container_logs`` reads a
 container's output for searching, bytes that are not UTF-8 replaced.
 
-The docker SDK is imported inside the functions that use it: importing this module costs
-nothing.
+A local engine (a unix socket) is asked with the standard library, any other host through
+the docker SDK (see :mod:`debugtui.sources.engineapi`); the SDK is imported only for those
+and for ``container_logs``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -71,6 +73,15 @@ from debugtui.sources.containerstats import (
     from_libpod,
     kept_samples,
     parse_engine_time,
+)
+from debugtui.sources.engineapi import (
+    MINIMUM_API_VERSION,
+    NEWEST_API_VERSION,
+    Engine,
+    EngineError,
+    EngineNotFound,
+    LocalEngine,
+    SdkEngine,
 )
 from debugtui.timewindow import TimeParseError, format_duration, parse_when
 
@@ -273,8 +284,10 @@ class ContainersSource(Source):
 
     def __init__(self, config: Config | None = None) -> None:
         super().__init__(config)
-        self._client: Any = None
+        self._client: Engine | None = None
         self._client_host: str | None = None
+        self._logs_client: Any = None
+        """The docker SDK's client, for ``container_logs`` only (it demultiplexes the output)."""
         self._engine = ""
         self._podman = False
         self._one_shot = False
@@ -311,7 +324,7 @@ class ContainersSource(Source):
     def _collect_from(
         self, host: str, since: datetime, name_filter: str
     ) -> tuple[ContainersData, list[str]]:
-        api = self._connect(host).api
+        api = self._connect(host)
         warnings: list[str] = []
         with ThreadPoolExecutor(max_workers=MAX_WORKERS + 1) as pool:
             events_read = pool.submit(self._read_events, api, since)
@@ -371,7 +384,7 @@ class ContainersSource(Source):
         data = ContainersData(
             host=host,
             engine=self._engine,
-            api_version=str(api.api_version),
+            api_version=api.api_version,
             at=at,
             since=since,
             containers=containers,
@@ -397,91 +410,65 @@ class ContainersSource(Source):
             )
         return host
 
-    def _connect(self, host: str) -> Any:
-        """The docker client for ``host``, created (and the API version agreed) once.
+    def _connect(self, host: str) -> Engine:
+        """The engine at ``host``, reached (and the API version agreed) once.
 
-        The engine is asked ``/_ping`` once, by hand, instead of letting the SDK ask
-        ``/version``: podman answers ``/version`` by running conmon and the OCI runtime
-        (0.5 to 0.8 s), ``/_ping`` in milliseconds, and its headers say the API version and
-        the engine (``Server: Libpod/4.3.1``, ``Docker/24.0.7``). ``/version`` is the
-        fallback for an engine whose ping says less.
+        The engine is asked ``/_ping`` instead of ``/version``: podman answers ``/version``
+        by running conmon and the OCI runtime (0.5 to 0.8 s), ``/_ping`` in milliseconds,
+        and its headers say the API version and the engine (``Server: Libpod/4.3.1``,
+        ``Docker/24.0.7``). ``/version`` is the fallback for an engine whose ping says less.
         """
         if self._client is not None and self._client_host == host:
             return self._client
         self.close()
-        import docker
-        from docker.constants import DEFAULT_DOCKER_API_VERSION, MINIMUM_DOCKER_API_VERSION
-        from docker.utils import version_gte, version_lt
-
-        def client_for(version: str) -> Any:
-            tls = None
-            if not host.startswith(("unix://", "npipe://", "ssh://")):
-                tls = docker.utils.kwargs_from_env().get("tls")
-            client = docker.DockerClient(
-                base_url=host,
-                version=version,
-                timeout=self.timeout_s,
-                max_pool_size=MAX_WORKERS + 1,
-                tls=tls or False,
-            )
-            if host.startswith(("unix://", "npipe://")):
-                # requests reads the proxy settings from the whole environment on every
-                # request (a few ms each); no proxy stands between us and a local socket
-                client.api.trust_env = False
-            return client
-
-        probe = client_for(MINIMUM_DOCKER_API_VERSION)
+        if host.startswith("unix://"):
+            engine: Engine = LocalEngine(host[len("unix://") :], self.timeout_s)
+        else:
+            engine = SdkEngine(host, self.timeout_s, MAX_WORKERS + 1)
         try:
-            ping = probe.api._get(probe.api._url("/_ping", versioned_api=False))
-            probe.api._raise_for_status(ping)
-            found = engine_from_ping(ping.headers)
+            found = engine_from_ping(engine.ping())
             if found is None:
-                version = probe.api.version(api_version=False)
+                version = engine.get_json("/version", versioned=False)
                 name = engine_name(version)
                 found = (
-                    str(version.get("ApiVersion") or MINIMUM_DOCKER_API_VERSION),
+                    str(version.get("ApiVersion") or MINIMUM_API_VERSION),
                     name,
                     name.startswith("Podman"),
                 )
-        finally:
-            probe.close()
+        except BaseException:
+            engine.close()
+            raise
         api_version, self._engine, self._podman = found
-        if not version_lt(api_version, DEFAULT_DOCKER_API_VERSION):
-            api_version = DEFAULT_DOCKER_API_VERSION  # the newest this SDK speaks
+        engine.api_version = min(api_version, NEWEST_API_VERSION, key=_version_key)
         # one_shot (API 1.41+) answers at once; without it the engine waits for a second
         # sample of its own, about a second per container.
-        self._one_shot = version_gte(api_version, "1.41")
-        self._client, self._client_host = client_for(api_version), host
-        return self._client
+        self._one_shot = _version_key(engine.api_version) >= _version_key("1.41")
+        self._client, self._client_host = engine, host
+        return engine
 
     def close(self) -> None:
         client, self._client, self._client_host = self._client, None, None
+        logs_client, self._logs_client = self._logs_client, None
         self._inspected.clear()  # another engine, or the same one later: inspect afresh
         if client is not None:
             client.close()
+        if logs_client is not None:
+            logs_client.close()
 
     # -- containers ---------------------------------------------------------------------
 
-    def _list(self, api: Any) -> list[Mapping[str, Any]]:
+    def _list(self, api: Engine) -> list[Mapping[str, Any]]:
         """Every container: podman's own list also has exit codes, start and exit times,
         the pid and the health, which make a change visible without inspecting."""
-        if self._podman:
-            found = api._result(
-                api._get(api._url("/libpod/containers/json"), params={"all": "true"}), json=True
-            )
-            return list(found or [])
-        return list(api.containers(all=True))
+        path = "/libpod/containers/json" if self._podman else "/containers/json"
+        return list(api.get_json(path, {"all": "true"}) or [])
 
-    def bulk_stats(self, api: Any) -> BulkStats | None:
+    def bulk_stats(self, api: Engine) -> BulkStats | None:
         """podman's stats of every running container in one request; None when it cannot
         answer that way (each container is then asked on its own, as Docker is)."""
-        import requests
-        from docker.errors import DockerException
-
         try:
-            response = api._get(api._url("/libpod/containers/stats"), params={"stream": "false"})
-            body = api._result(response, json=True)
-        except (DockerException, requests.exceptions.RequestException, ValueError):
+            body = api.get_json("/libpod/containers/stats", {"stream": "false"})
+        except (EngineError, OSError, ValueError):
             return None
         local_ns = time.monotonic_ns()
         if not isinstance(body, Mapping) or body.get("Error"):
@@ -495,7 +482,7 @@ class ContainersSource(Source):
 
     def read_containers(
         self,
-        api: Any,
+        api: Engine,
         summaries: list[Mapping[str, Any]],
         warnings: list[str],
         pool: ThreadPoolExecutor,
@@ -525,15 +512,13 @@ class ContainersSource(Source):
 
     def _read_one(
         self,
-        api: Any,
+        api: Engine,
         summary: Mapping[str, Any],
         bulk: BulkStats | None,
         changed: set[str] | None,
     ) -> tuple[ContainerRead | None, list[str]]:
         """Inspect one container (unless unchanged), and read its stats if it runs; None if
         it is gone."""
-        from docker.errors import APIError, NotFound
-
         name = summary_name(summary)
         read = ContainerRead(summary, None, None, None)
         fingerprint = _fingerprint(summary)
@@ -546,19 +531,20 @@ class ContainersSource(Source):
         ):
             inspect = cached[1]
         else:
+            path = f"/containers/{read.full_id}/json"
             try:
                 try:
-                    inspect = api.inspect_container(read.full_id)
-                except APIError as exc:
+                    inspect = api.get_json(path)
+                except EngineError as exc:
                     # podman answers 500 while a restarting container's process comes and
                     # goes ("read /proc/N/cgroup: no such process"); a moment later it answers.
-                    if isinstance(exc, NotFound) or not exc.is_server_error():
+                    if isinstance(exc, EngineNotFound) or not exc.is_server_error():
                         raise
                     time.sleep(0.05)
-                    inspect = api.inspect_container(read.full_id)
-            except NotFound:
+                    inspect = api.get_json(path)
+            except EngineNotFound:
                 return None, [f"{name}: removed while being read; skipped"]
-            except APIError as exc:
+            except EngineError as exc:
                 detail = exc.explanation or exc
                 return read, [
                     f"{name}: could not be inspected ({detail}); shown from the list only"
@@ -574,19 +560,19 @@ class ContainersSource(Source):
         with_stats, warning = self._read_stats(api, read)
         return with_stats, [warning] if warning else []
 
-    def _read_stats(self, api: Any, read: ContainerRead) -> tuple[ContainerRead | None, str | None]:
+    def _read_stats(
+        self, api: Engine, read: ContainerRead
+    ) -> tuple[ContainerRead | None, str | None]:
         """``read`` with a fresh stats sample; None if the container is gone."""
-        from docker.errors import APIError, NotFound
-
         name = summary_name(read.summary)
+        params = {"stream": "false"}
+        if self._one_shot:
+            params["one-shot"] = "true"
         try:
-            if self._one_shot:
-                payload = api.stats(read.full_id, stream=False, one_shot=True)
-            else:
-                payload = api.stats(read.full_id, stream=False)
-        except NotFound:
+            payload = api.get_json(f"/containers/{read.full_id}/stats", params)
+        except EngineNotFound:
             return None, f"{name}: removed while its stats were read; skipped"
-        except (APIError, ValueError) as exc:
+        except (EngineError, ValueError) as exc:
             # podman answers an empty body for a container that is no longer running
             return read, f"{name}: stopped while its stats were read ({describe(exc)})"
         if not isinstance(payload, Mapping):
@@ -632,7 +618,7 @@ class ContainersSource(Source):
 
     # -- events -------------------------------------------------------------------------
 
-    def _read_events(self, api: Any, since: datetime) -> tuple[str | None, set[str]]:
+    def _read_events(self, api: Engine, since: datetime) -> tuple[str | None, set[str]]:
         """Add the engine's events since ``since`` to the history: (a warning if incomplete,
         the ids of the containers any event read was about).
 
@@ -670,6 +656,21 @@ class ContainersSource(Source):
 
     # -- logs ---------------------------------------------------------------------------
 
+    def _logs_api(self, host: str) -> Any:
+        """The docker SDK's API client for ``host`` (it demultiplexes a container's stdout
+        and stderr), at the version agreed with the engine."""
+        engine = self._connect(host)
+        if self._logs_client is None:
+            import docker
+
+            tls = None
+            if not host.startswith(("unix://", "npipe://", "ssh://")):
+                tls = docker.utils.kwargs_from_env().get("tls")
+            self._logs_client = docker.APIClient(
+                base_url=host, version=engine.api_version, timeout=self.timeout_s, tls=tls or False
+            )
+        return self._logs_client
+
     def container_logs(
         self, name: str, tail: int = LOG_TAIL, since: str | datetime | None = None
     ) -> list[str]:
@@ -684,7 +685,7 @@ class ContainersSource(Source):
         when = None if since is None else window_start(since)
 
         def fetch(host: str) -> Any:
-            api = self._connect(host).api
+            api = self._logs_api(host)
             kwargs: dict[str, Any] = {"tail": tail}
             if when is not None:
                 kwargs["since"] = when.timestamp()
@@ -711,30 +712,36 @@ def window_start(since: str | datetime) -> datetime:
 
 def explain(exc: BaseException, host: str, timeout_s: float) -> SourceError | None:
     """A SourceError with a hint for an engine failure we recognise, else None."""
-    import requests
-    import urllib3
-    from docker.errors import APIError
-
     chain = list(_causes(exc))
     if any(_errno(e) in (errno.EACCES, errno.EPERM) for e in chain):
         return SourceError(f"permission denied on {host}", PERMISSION_HINT)
     if any(_errno(e) in (errno.ENOENT, errno.ECONNREFUSED) for e in chain):
         return SourceError(f"no container engine at {host}: connection refused", MISSING_HINT)
-    timeouts = (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
+    # requests and urllib3 are looked at only when loaded (the SDK's transport or logs)
+    requests, urllib3 = sys.modules.get("requests"), sys.modules.get("urllib3")
+    timeouts: tuple[type[BaseException], ...] = (TimeoutError,)
+    lost: tuple[type[BaseException], ...] = (ConnectionError,)
+    if requests is not None and urllib3 is not None:
+        timeouts += (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError)
+        lost += (requests.exceptions.ConnectionError, urllib3.exceptions.ProtocolError)
     if any(isinstance(e, timeouts) for e in chain):
         return SourceError(
             f"the container engine at {host} did not answer within {timeout_s:g}s", TIMEOUT_HINT
         )
-    lost = (requests.exceptions.ConnectionError, urllib3.exceptions.ProtocolError, ConnectionError)
     if any(isinstance(e, lost) for e in chain):
         return SourceError(
             f"lost the connection to the container engine at {host}: {describe(exc)}",
             MISSING_HINT,
         )
-    api_error = next((e for e in chain if isinstance(e, APIError)), None)
+    refusals: tuple[type[BaseException], ...] = (EngineError,)
+    docker_errors = sys.modules.get("docker.errors")
+    if docker_errors is not None:
+        refusals += (docker_errors.APIError,)
+    api_error = next((e for e in chain if isinstance(e, refusals)), None)
     if api_error is not None:
+        detail = getattr(api_error, "explanation", None) or api_error
         return SourceError(
-            f"the container engine at {host} refused: {api_error.explanation or api_error}",
+            f"the container engine at {host} refused: {detail}",
             None,
         )
     return None
@@ -760,14 +767,22 @@ def _errno(exc: BaseException) -> int | None:
 
 
 def engine_from_ping(headers: Mapping[str, str]) -> tuple[str, str, bool] | None:
-    """(API version, engine name, is podman) from ``/_ping``'s headers; None when they do
-    not say (a proxy in between, an engine that sends no ``Server``)."""
-    api_version = headers.get("Api-Version")
-    match = re.match(r"(Libpod|Docker)/(\S+)", headers.get("Server") or "")
+    """(API version, engine name, is podman) from ``/_ping``'s headers (lowercase names);
+    None when they do not say (a proxy in between, an engine that sends no ``Server``)."""
+    api_version = headers.get("api-version")
+    match = re.match(r"(Libpod|Docker)/(\S+)", headers.get("server") or "")
     if not api_version or match is None:
         return None
     podman = match.group(1) == "Libpod"
     return api_version, f"{'Podman' if podman else 'Docker'} Engine {match.group(2)}", podman
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    """``1.41`` -> (1, 41), for comparing API versions; junk sorts first."""
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:
+        return (0,)
 
 
 def engine_name(version: Mapping[str, Any]) -> str:
