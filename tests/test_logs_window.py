@@ -80,6 +80,55 @@ def test_a_window_count_matches_the_matches(day_log: Path) -> None:
     assert counted.total == len(_inside(_search(day_log, "INFO"), since, until))
 
 
+def _mixed_log(path: Path) -> None:
+    """Stack traces (continuation lines), jitter within the slack, a +02:00 zone now and
+    then, and old lines hidden inside the window's range (time going back)."""
+    rnd = random.Random(11)
+    lines = []
+    for n in range(6000):
+        when = START + timedelta(seconds=n) + timedelta(seconds=rnd.uniform(-40, 40))
+        stamp = when.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        if n % 5 == 0:
+            stamp = (when + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S.%f") + "+02:00"
+        else:
+            stamp = stamp[:-3] + "Z"
+        lines.append(f"{stamp} worker {n % 7} took={rnd.randint(1, 900)}ms")
+        if n % 9 == 0:
+            lines += ["Traceback (most recent call last):", "  worker 3 failed at took=999ms"]
+        if n == 3100:
+            lines += [f"2026-11-23T23:00:0{k}.000Z worker 3 late took=555ms" for k in range(3)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("cap", [0, 7, None])
+@pytest.mark.parametrize("pattern", ["worker 3", r"took=\d{3}ms$"])
+def test_a_window_count_is_exact_past_the_cap_and_for_continuation_lines(
+    tmp_path: Path, pattern: str, cap: int | None
+) -> None:
+    """Matches past the cap (a count keeps none) are timed without objects: the count, the
+    histogram and the drop check must be the ones full matches give."""
+    path = tmp_path / "mixed.log"
+    _mixed_log(path)
+    since = START + timedelta(minutes=50)
+    until = since + timedelta(minutes=7)
+    truth = _inside(_search(path, pattern), since, until)
+    full = _search(path, pattern, since=since, until=until, histogram=True)
+    query = LogQuery(
+        pattern,
+        paths=(str(path),),
+        since=since,
+        until=until,
+        max_matches=cap,
+        count_only=cap == 0,
+        histogram=True,
+    )
+    capped = run_search(query)
+    assert truth and capped.total == full.total == len(truth)
+    assert capped.histogram == full.histogram
+    assert capped.files[0].notes == full.files[0].notes
+    assert any("time goes backwards" in note for note in full.files[0].notes)
+
+
 def test_the_window_is_half_open(tmp_path: Path) -> None:
     path = tmp_path / "edges.log"
     path.write_text(

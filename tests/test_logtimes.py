@@ -14,10 +14,12 @@ from debugtui.sources.logtimes import (
     TimeParser,
     detect_format,
     from_epoch,
+    from_micros,
     minute_of,
     parse_iso,
     parse_line,
     syslog_year,
+    to_micros,
 )
 
 UTC = timezone.utc
@@ -206,3 +208,28 @@ def test_formatted_iso_times_round_trip(when: datetime, sep: str, zone: str) -> 
     text = when.strftime(f"%Y-%m-%d{sep}%H:%M:%S.%f") + zone
     assert parse_iso(text.encode()) == when
     assert parse_line(f"{text} message".encode(), REF) == when
+
+
+@given(st.lists(_PIECES, max_size=12).map(b"".join))
+@settings(max_examples=600)
+def test_micros_is_the_converted_time_in_microseconds(line: bytes) -> None:
+    for fmt in FORMATS:
+        parser = TimeParser(fmt, REF)
+        found = parser.find(line)
+        if found is None:
+            continue
+        when = TimeParser(fmt, REF).convert(found)
+        assert parser.micros(found) == (None if when is None else to_micros(when))
+
+
+def test_micros_of_lines_sharing_a_second_differ_by_their_fraction() -> None:
+    parser = TimeParser(FORMATS_BY_NAME["iso"], REF)
+    times = []
+    for text in (b"2026-11-25T11:57:01.5+01:00 a", b"2026-11-25T11:57:01.000250+01:00 b"):
+        found = parser.find(text)
+        assert found is not None
+        times.append(parser.micros(found))
+    assert [from_micros(t) for t in times if t is not None] == [
+        at(2026, 11, 25, 10, 57, 1, us=500000),
+        at(2026, 11, 25, 10, 57, 1, us=250),
+    ]

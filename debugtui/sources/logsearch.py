@@ -46,6 +46,7 @@ from debugtui.sources.logresults import (
 )
 from debugtui.sources.logsearch_py import scan
 from debugtui.sources.logsearch_rg import (
+    RawHit,
     RgPatternRejected,
     RgSearch,
     count,
@@ -53,7 +54,7 @@ from debugtui.sources.logsearch_rg import (
     parallel_parts,
 )
 from debugtui.sources.logseek import SEEK_MIN_BYTES, ReadBack, plan_window
-from debugtui.sources.logtimes import TimeParser, minute_of
+from debugtui.sources.logtimes import TimeParser, from_micros, minute_of, to_micros
 
 if TYPE_CHECKING:
     from debugtui.sources.logsnapshot import LogSearchResult
@@ -73,6 +74,8 @@ BATCH_SIZE = 200
 """Matches per batch at most; a batch also goes out after :data:`BATCH_SECONDS`."""
 BATCH_SECONDS = 0.1
 ONE_MINUTE = timedelta(minutes=1)
+_ONE_MICROSECOND = timedelta(microseconds=1)
+_ONE_MINUTE_US = 60_000_000
 PROGRESS_SECONDS = 0.2
 
 ENGINES = ("rg", "python")
@@ -409,7 +412,9 @@ class _Search:
         hits = rg_search.hits(self.cancel)
         try:
             for batch in hits:
-                if batch:
+                if batch and not self._keeping():
+                    self._tally(batch, mode.window, readback, ranged=self.ranged)
+                elif batch:
                     self._take(
                         info.path,
                         [Hit(offset, line_no, line) for line_no, offset, line in batch],
@@ -527,6 +532,50 @@ class _Search:
                 self.batch.append(self._match(path, hit))
                 self.kept += 1
         self.latest = latest
+        self.total += counted
+        self.file_matches += counted
+
+    def _tally(self, hits: list[RawHit], window: bool, readback: ReadBack, ranged: bool) -> None:
+        """:meth:`_take` for rg's hits once none is kept (past the cap; a window count keeps
+        none): the same counts, histogram and drop check on times as integer microseconds,
+        with no :class:`Hit`, datetime or match made per hit."""
+        if readback.parser is None:  # no times wanted: neither window nor histogram
+            self.total += len(hits)
+            self.file_matches += len(hits)
+            return
+        query = self.query
+        micros = readback.micros
+        since = to_micros(query.since) if window and query.since is not None else None
+        until = to_micros(query.until) if window and query.until is not None else None
+        histogram = self.histogram if query.histogram else None
+        slack = query.slack // _ONE_MICROSECOND
+        latest = to_micros(self.latest) if self.latest is not None else None
+        floor = latest - slack if latest is not None else None
+        minute_start = minute_end = 0
+        minute: datetime | None = None
+        counted = 0
+        for hit in hits:
+            when = micros(hit)
+            if ranged and when is not None:
+                if floor is not None and when < floor:
+                    if self.drop_at is None:
+                        self.drop_at = hit[1]
+                elif latest is None or when > latest:
+                    latest, floor = when, when - slack
+            if window and (
+                when is None
+                or (since is not None and when < since)
+                or (until is not None and when >= until)
+            ):
+                continue
+            counted += 1
+            if histogram is not None and when is not None:
+                if minute is None or not minute_start <= when < minute_end:
+                    minute_start = when - when % _ONE_MINUTE_US
+                    minute_end = minute_start + _ONE_MINUTE_US
+                    minute = from_micros(minute_start)
+                histogram[minute] += 1
+        self.latest = from_micros(latest) if latest is not None else None
         self.total += counted
         self.file_matches += counted
 

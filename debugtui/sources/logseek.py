@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from debugtui.sources.logresults import Hit
-from debugtui.sources.logtimes import TimeParser
+from debugtui.sources.logtimes import TimeParser, to_micros
 
 CHUNK = 64 * 1024
 """Bytes read per probe or per step of reading back."""
@@ -271,6 +271,9 @@ class ReadBack:
         self._head_hit: Hit | None = None
         """The last hit that had its own timestamp: the head, until a continuation needs it."""
         self._head_time: datetime | None = None
+        self._head_found: re.Match[bytes] | None = None
+        """The head's timestamp text when :meth:`micros` left it unconverted (see
+        :meth:`_head_when`)."""
         self._clean_from = -1
         """No timestamped line lies between the remembered head and this offset."""
 
@@ -283,8 +286,39 @@ class ReadBack:
         if own is not None:
             hit.time = self._head_time = parser.convert(own)
             self._head_hit, self._head = hit, None  # the tuple is built if a later hit needs it
+            self._head_found = None
             self._clean_from = hit.offset
             return
+        self._resolve_continuation(hit)
+
+    def micros(self, hit: tuple[int | None, int, bytes]) -> int | None:
+        """The time of a hit nobody keeps, given as rg reports it (line number, offset,
+        bytes), in microseconds since the epoch: what :meth:`resolve` finds, without making
+        a :class:`Hit` or a datetime for a line with its own timestamp (a window count)."""
+        parser = self.parser
+        if parser is None:
+            return None
+        own = parser.find(hit[2])
+        if own is not None:
+            self._head, self._head_hit, self._head_found = hit, None, own
+            self._clean_from = hit[1]
+            return parser.micros(own)
+        scratch = Hit(hit[1], hit[0], hit[2])
+        self._resolve_continuation(scratch)
+        return None if scratch.time is None else to_micros(scratch.time)
+
+    def _head_when(self) -> datetime | None:
+        """The head's time, converted now if :meth:`micros` left it as text."""
+        if self._head_found is not None:
+            assert self.parser is not None
+            self._head_time = self.parser.convert(self._head_found)
+            self._head_found = None
+        return self._head_time
+
+    def _resolve_continuation(self, hit: Hit) -> None:
+        """:meth:`resolve` for a line without a timestamp of its own."""
+        parser = self.parser
+        assert parser is not None
         if self._head_hit is not None:
             head_hit = self._head_hit
             self._head, self._head_hit = (head_hit.line_no, head_hit.offset, head_hit.line), None
@@ -306,11 +340,11 @@ class ReadBack:
             steps, line_offset, line, found = found_head
             line_no = hit.line_no - steps if hit.line_no is not None else None
             self._head = (line_no, line_offset, line)
-            self._head_time = parser.convert(found)
+            self._head_time, self._head_found = parser.convert(found), None
         elif not cached:
-            self._head, self._head_time = None, None
+            self._head, self._head_time, self._head_found = None, None, None
         self._clean_from = hit.offset
-        hit.time = self._head_time
+        hit.time = self._head_when()
         if self._head is not None:
             hit.entry = self._head
 
