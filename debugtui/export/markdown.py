@@ -297,6 +297,8 @@ class _Context:
         evidence = self._by_kind[EntryKind.EVIDENCE]
         self.evidence_number = {e.id: n for n, e in enumerate(evidence, start=1)}
         self._evidence: dict[int, EvidenceData] = {}
+        self._hypotheses: dict[int, HypothesisData | None] = {}
+        self._actions: dict[int, ActionData] = {}
 
     def of_kind(self, kind: EntryKind) -> list[Entry]:
         return list(self._by_kind[kind])
@@ -306,6 +308,24 @@ class _Context:
         found = self._evidence.get(entry.id)
         if found is None:
             found = self._evidence[entry.id] = _evidence_data(entry)
+        return found
+
+    def hypothesis(self, entry: Entry) -> HypothesisData | None:
+        """The entry's hypothesis data, read once (four sections ask); None if unreadable."""
+        if entry.id in self._hypotheses:
+            return self._hypotheses[entry.id]
+        try:
+            found: HypothesisData | None = entry.hypothesis
+        except (ValueError, TypeError):
+            found = None
+        self._hypotheses[entry.id] = found
+        return found
+
+    def action(self, entry: Entry) -> ActionData:
+        """The entry's action data, read once (the timeline and the action items ask)."""
+        found = self._actions.get(entry.id)
+        if found is None:
+            found = self._actions[entry.id] = _action(entry)
         return found
 
     def reference(self, entry_id: int) -> str:
@@ -415,7 +435,7 @@ def _describe(ctx: _Context, entry: Entry) -> str:
         lesson = _LESSON_TITLES.get(str(entry.data.get("lesson")))
         return f"Note: {text}" + (f" _(lesson: {lesson.lower()})_" if lesson else "")
     if kind is EntryKind.HYPOTHESIS:
-        hyp = _hypothesis(entry)
+        hyp = ctx.hypothesis(entry) or HypothesisData()
         line = f"**Hypothesis** [{hyp.status.value}]: {text}"
         if hyp.because:
             line += f" — because {_inline(hyp.because)}"
@@ -431,7 +451,7 @@ def _describe(ctx: _Context, entry: Entry) -> str:
             line += f" — {text}"
         return line
     if kind is EntryKind.ACTION:
-        act = _action(entry)
+        act = ctx.action(entry)
         details = [act.type.value, act.status.value.replace("_", " ")]
         if act.owner:
             details.append(f"owner {_inline(act.owner, ' ')}")
@@ -446,13 +466,6 @@ def _describe(ctx: _Context, entry: Entry) -> str:
 
 # A hand-edited or imported entry may carry data the model cannot read; the post-mortem
 # still renders, with the defaults.
-def _hypothesis(entry: Entry) -> HypothesisData:
-    try:
-        return entry.hypothesis
-    except (ValueError, TypeError):
-        return HypothesisData()
-
-
 def _action(entry: Entry) -> ActionData:
     try:
         return entry.action
@@ -538,22 +551,22 @@ def _detection(ctx: _Context) -> str:
     return f"{body}\n\n{prompt}"
 
 
-def _hypotheses(ctx: _Context, status: HypothesisStatus) -> list[Entry]:
+def _hypotheses(ctx: _Context, status: HypothesisStatus) -> list[tuple[Entry, HypothesisData]]:
+    """The hypotheses with ``status``, each with its data (an unreadable one is open)."""
     found = []
     for entry in ctx.of_kind(EntryKind.HYPOTHESIS):
-        try:
-            if entry.hypothesis.status is status:
-                found.append(entry)
-        except (ValueError, TypeError):
+        hyp = ctx.hypothesis(entry)
+        if hyp is None:
             if status is HypothesisStatus.OPEN:
-                found.append(entry)
+                found.append((entry, HypothesisData()))
+        elif hyp.status is status:
+            found.append((entry, hyp))
     return found
 
 
 def _root_cause(ctx: _Context) -> str:
     supported = []
-    for entry in _hypotheses(ctx, HypothesisStatus.SUPPORTED):
-        hyp = entry.hypothesis
+    for entry, hyp in _hypotheses(ctx, HypothesisStatus.SUPPORTED):
         line = f"**{_inline(entry.text)}**"
         if hyp.because:
             line += f" — because {_inline(hyp.because)}"
@@ -561,8 +574,7 @@ def _root_cause(ctx: _Context) -> str:
             line += f". Evidence: {ctx.references(hyp.supporting)}"
         supported.append(line)
     refuted = []
-    for entry in _hypotheses(ctx, HypothesisStatus.REFUTED):
-        hyp = entry.hypothesis
+    for entry, hyp in _hypotheses(ctx, HypothesisStatus.REFUTED):
         line = f"{_inline(entry.text)} — ruled out"
         if hyp.because:
             line += f". Suspected because {_inline(hyp.because)}"
@@ -572,8 +584,7 @@ def _root_cause(ctx: _Context) -> str:
             line += f". Evidence: {ctx.references(hyp.refuting)}"
         refuted.append(line)
     unconfirmed = []
-    for entry in _hypotheses(ctx, HypothesisStatus.OPEN):
-        hyp = _hypothesis(entry)
+    for entry, hyp in _hypotheses(ctx, HypothesisStatus.OPEN):
         line = f"{_inline(entry.text)} — unconfirmed"
         if hyp.because:
             line += f"; because {_inline(hyp.because)}"
@@ -622,16 +633,16 @@ def _resolution(ctx: _Context) -> str:
     )
 
 
-def _is_followup(entry: Entry) -> bool:
+def _is_followup(ctx: _Context, entry: Entry) -> bool:
     if entry.kind is EntryKind.ACTION:
-        return _action(entry).followup or entry.phase is Phase.PREVENT
+        return ctx.action(entry).followup or entry.phase is Phase.PREVENT
     return entry.phase is Phase.PREVENT and entry.kind in (EntryKind.NOTE, EntryKind.DECISION)
 
 
-def _action_row(entry: Entry, followup: bool) -> tuple[str, ...]:
+def _action_row(ctx: _Context, entry: Entry, followup: bool) -> tuple[str, ...]:
     if entry.kind is not EntryKind.ACTION:
         return (entry.kind.value, entry.text, "**unassigned**", "", "", "-")
-    act = _action(entry)
+    act = ctx.action(entry)
     owner = act.owner or ("**unassigned**" if followup else "")
     status = act.status.value.replace("_", " ")
     return (act.type.value, entry.text, owner, act.due, act.ticket, status)
@@ -639,11 +650,11 @@ def _action_row(entry: Entry, followup: bool) -> tuple[str, ...]:
 
 def _action_items(ctx: _Context) -> str:
     columns = ("Type", "Description", "Owner", "Due", "Ticket", "Status")
-    followups = [e for e in ctx.entries if _is_followup(e)]
-    during = [e for e in ctx.of_kind(EntryKind.ACTION) if not _is_followup(e)]
+    followups = [e for e in ctx.entries if _is_followup(ctx, e)]
+    during = [e for e in ctx.of_kind(EntryKind.ACTION) if not _is_followup(ctx, e)]
     parts = ["### Follow-ups"]
     if followups:
-        parts.append(_table(columns, [_action_row(e, True) for e in followups]))
+        parts.append(_table(columns, [_action_row(ctx, e, True) for e in followups]))
     else:
         parts.append(
             _prompt(
@@ -653,7 +664,7 @@ def _action_items(ctx: _Context) -> str:
         )
     parts.append("### Done during the incident")
     if during:
-        parts.append(_table(columns, [_action_row(e, False) for e in during]))
+        parts.append(_table(columns, [_action_row(ctx, e, False) for e in during]))
     else:
         parts.append(_prompt("No in-incident actions recorded."))
     return "\n\n".join(parts)
