@@ -233,3 +233,27 @@ def test_micros_of_lines_sharing_a_second_differ_by_their_fraction() -> None:
         at(2026, 11, 25, 10, 57, 1, us=500000),
         at(2026, 11, 25, 10, 57, 1, us=250),
     ]
+
+
+def test_micros_from_a_cached_minute_equals_converting_each_second() -> None:
+    """Seconds are added to their minute's conversion: leap-like seconds (60-99) clamp,
+    an impossible minute stays None, the ends of the calendar stay None or in range."""
+    lines = [
+        b"2026-11-25T11:57:01.5Z a",
+        b"2026-11-25T11:57:59Z b",
+        b"2026-11-25T11:57:60.25Z c",
+        b"2026-11-25T11:57:99Z d",
+        b"2026-11-25 11:57:30,5 +05:30 e",
+        b"2026-11-25T11:61:00Z f",
+        b"2026-02-29T11:57:01Z g",
+        b"9999-12-31T23:59:59.999999Z h",
+        b"9999-12-31T23:59:30-01:00 i",
+        b"0001-01-01T00:00:30+00:01 j",
+        b"0001-01-01T00:01:30+00:01 k",
+    ]
+    parser = TimeParser(FORMATS_BY_NAME["iso"], REF)
+    for line in lines * 2:  # the second round reads the caches
+        found = parser.find(line)
+        assert found is not None, line
+        when = TimeParser(FORMATS_BY_NAME["iso"], REF).convert(found)
+        assert parser.micros(found) == (None if when is None else to_micros(when)), line

@@ -376,16 +376,11 @@ class TimeParser:
         if not self._iso:
             when = self.convert(found)
             return None if when is None else to_micros(when)
-        raw = found.group(0)
-        zone = found.group(8)
+        raw, frac, zone = found.group(0, 7, 8)
         key = raw[:19] + zone if zone else raw[:19]
         base = self._seconds_us.get(key, -1)
         if base == -1:  # not cached (-1 is the last microsecond of 1969: never a whole second)
-            if len(self._seconds_us) >= SECONDS_CACHE:
-                self._seconds_us.clear()
-            when = _from_iso_groups((*found.groups()[:6], None, zone))
-            base = self._seconds_us[key] = None if when is None else to_micros(when)
-        frac = found.group(7)
+            base = self._second_us(found, raw, zone, key)
         if base is None or not frac:
             return base
         step = self._fraction_us.get(frac)
@@ -394,6 +389,23 @@ class TimeParser:
                 self._fraction_us.clear()
             step = self._fraction_us[frac] = _fraction_us(frac)
         return base + step
+
+    def _second_us(
+        self, found: re.Match[bytes], raw: bytes, zone: bytes | None, key: bytes
+    ) -> int | None:
+        """The whole second ``key`` names, in microseconds: its minute converted once (a
+        window reads a few matches a second, so most seconds are new), the seconds added
+        (zone offsets are whole minutes, so this is what converting the second gives)."""
+        if len(self._seconds_us) >= SECONDS_CACHE:
+            self._seconds_us.clear()
+        minute_key = key[:16] + key[19:]
+        minute = self._seconds_us.get(minute_key, -1)
+        if minute == -1:
+            when = _from_iso_groups((*found.groups()[:5], b"00", None, zone))
+            minute = self._seconds_us[minute_key] = None if when is None else to_micros(when)
+        base = None if minute is None else minute + min(int(raw[17:19]), 59) * 1_000_000
+        self._seconds_us[key] = base
+        return base
 
     def __call__(self, line: bytes) -> datetime | None:
         found = self.find(line)
