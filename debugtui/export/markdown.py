@@ -650,7 +650,11 @@ def _action_row(ctx: _Context, entry: Entry, followup: bool) -> tuple[str, ...]:
 
 def _action_items(ctx: _Context) -> str:
     columns = ("Type", "Description", "Owner", "Due", "Ticket", "Status")
-    followups = [e for e in ctx.entries if _is_followup(ctx, e)]
+    followups = [
+        e
+        for e in ctx.entries
+        if (e.kind is EntryKind.ACTION or e.phase is Phase.PREVENT) and _is_followup(ctx, e)
+    ]
     during = [e for e in ctx.of_kind(EntryKind.ACTION) if not _is_followup(ctx, e)]
     parts = ["### Follow-ups"]
     if followups:
@@ -671,10 +675,14 @@ def _action_items(ctx: _Context) -> str:
 
 
 def _lessons(ctx: _Context) -> str:
+    by_lesson: defaultdict[str, list[str]] = defaultdict(list)
+    for entry in ctx.entries:  # one pass, not one per lesson
+        lesson = entry.data.get("lesson")
+        if lesson:  # no false value reads as a lesson's key
+            by_lesson[str(lesson)].append(_inline(entry.text))
     parts = []
     for key, title, prompt in LESSONS:
-        items = [_inline(e.text) for e in ctx.entries if str(e.data.get("lesson", "")) == key]
-        parts += [f"### {title}", _bullets(items, prompt)]
+        parts += [f"### {title}", _bullets(by_lesson[key], prompt)]
     return "\n\n".join(parts)
 
 
