@@ -8,11 +8,11 @@ own storage and config in a temp dir, the busybox image imported from the host),
   (every container inspected, stats of the running ones read concurrently, the events of
   the last hour) against the whole ``podman stats --no-stream`` process on the same storage;
 - B4F, first snapshot: the whole ``debugtui snapshot --source containers --json`` process
-  (start-up, the docker SDK import, the ``/_ping`` handshake, a first collect: the list, the
-  events, one bulk stats request, an inspect per container) against the same ``podman stats
-  --no-stream``. Both report a first reading's CPU % as the average since the container
-  started (podman measures from its start time when it has no previous reading), so
-  neither waits for a second sample.
+  (start-up, the ``/_ping`` handshake on the socket, no docker SDK, a first collect: the
+  list, the events, one bulk stats request, an inspect per container) against the same
+  ``podman stats --no-stream``. Both report a first reading's CPU % as the average since
+  the container started (podman measures from its start time when it has no previous
+  reading), so neither waits for a second sample.
 """
 
 from __future__ import annotations
