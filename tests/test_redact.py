@@ -264,3 +264,19 @@ def test_redacting_a_table_at_once_equals_redacting_each_row(
     assert redact_rows(columns, rows) == expected
     assert redact_rows(columns, rows, known) == expected
     assert redact_rows(columns, rows, known) == expected  # now every text from ``known``
+
+
+@given(TEXTS, st.sampled_from(["★", "▶ —", "\ud800", "é", "\u212a", "\u0130"]))
+@settings(max_examples=100, deadline=None)
+def test_a_long_document_past_ascii_is_redacted_as_the_patterns_define(
+    lines: list[str], extra: str
+) -> None:
+    # Past 4,096 characters a text outside ASCII is searched as UTF-8 bytes (a lone
+    # surrogate included), or as str when it holds a character folding to an ASCII letter.
+    filler = [
+        f"- `2026-11-24 02:00:{n % 60:02d}` _reproduce_ · {extra} Note: replica {n}"
+        for n in range(80)
+    ]
+    document = "\n".join(filler[:40] + lines + filler[40:] + lines)
+    assert len(document) > 4096
+    assert redact(document) == whole_text_reference(document)
