@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 
@@ -74,6 +73,8 @@ def snapshot(args: argparse.Namespace) -> int:
     if args.md:
         sys.stdout.write(snapshot_markdown(snaps, config))
     else:
+        import json
+
         json.dump(snapshot_document(snaps, config), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
     return 0

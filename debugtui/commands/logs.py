@@ -69,17 +69,20 @@ def run_logs(args: argparse.Namespace) -> int:
     from debugtui.sources.logpattern import PatternError
     from debugtui.sources.logresults import LogQuery
     from debugtui.sources.logsearch import SearchError
-    from debugtui.timewindow import TimeParseError, parse_when
 
     if args.follow and (args.json or args.count):
         raise UsageError("debugtui logs: --follow prints matches; it takes no --json or --count")
     if (args.context is not None and args.context < 0) or (args.max is not None and args.max < 0):
         raise UsageError("debugtui logs: -C and --max take a number >= 0")
-    try:
-        since = parse_when(args.since) if args.since else None
-        until = parse_when(args.until) if args.until else None
-    except TimeParseError as exc:
-        raise UsageError(f"debugtui logs: {exc}") from exc
+    since = until = None
+    if args.since or args.until:
+        from debugtui.timewindow import TimeParseError, parse_when
+
+        try:
+            since = parse_when(args.since) if args.since else None
+            until = parse_when(args.until) if args.until else None
+        except TimeParseError as exc:
+            raise UsageError(f"debugtui logs: {exc}") from exc
     paths = tuple(args.paths) + tuple(args.path)
     max_matches = args.max
     if not paths or (args.json and max_matches is None):

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import shutil
 import sys
 from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from debugtui.notebook.model import Investigation
     from debugtui.notebook.store import NotebookStore
 
@@ -202,6 +201,8 @@ def list_investigations(args: argparse.Namespace) -> int:
     with _store(args) as store:
         investigations = store.list_investigations()
     if args.json:
+        import json
+
         json.dump([investigation_to_dict(i) for i in investigations], sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
@@ -330,6 +331,8 @@ def export_investigation(args: argparse.Namespace) -> int:
 
         text = render_markdown(inv, entries, load_template(args.template))
     else:
+        import json
+
         from debugtui.export.jsonfmt import to_json
 
         text = json.dumps(to_json(inv, entries), indent=2, ensure_ascii=False) + "\n"
@@ -341,6 +344,9 @@ def export_investigation(args: argparse.Namespace) -> int:
 
 
 def import_investigation(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
     from debugtui.export.jsonfmt import from_json
 
     name = "<stdin>" if args.file == "-" else args.file

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -125,6 +124,8 @@ def render(playbook: Playbook) -> str:
 
 def _wrap(text: str, indent: str) -> list[str]:
     """Wrap at spaces only, so ids, paths and commands are never split."""
+    import textwrap
+
     return textwrap.wrap(
         text,
         _WIDTH,
