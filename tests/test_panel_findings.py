@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from panel_support import LITERAL, LITERAL_SHOWN, detail_static, markdown_of, table_header
 from rich.console import Console
-from test_tui_support import open_store, settle
+from test_tui_support import QuietSource, open_store, settle
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
 
@@ -169,6 +169,21 @@ async def test_the_highlight_stays_on_its_finding_when_findings_refresh(
         await feed(pilot, logs)
         assert keys(panel) == before
         assert panel.listing.highlighted_key == chosen
+
+
+async def test_the_top_finding_stays_highlighted_while_evidence_arrives(
+    store: NotebookStore, inv: Investigation, logs: Snapshot, deploys: Snapshot
+) -> None:
+    """Panels report one by one; a more severe finding arriving later goes on top, and the
+    highlight (not moved yet) goes with the top row, so the worst finding stays in view."""
+    app = make_app(store, open_id=inv.id, sources=QuietSource)  # the panels find nothing
+    async with app.run_test(size=(120, 36)) as pilot:
+        panel = await open_findings(pilot)
+        await feed(pilot, logs)
+        assert keys(panel)[0].startswith("error_spike")
+        await feed(pilot, deploys)
+        assert keys(panel)[0].startswith("deploy_before_errors")
+        assert panel.listing.highlighted_key == keys(panel)[0]
 
 
 async def test_enter_shows_the_evidence_table_and_next_step(

@@ -2,12 +2,15 @@
 
 A panel owns one source object (kept between refreshes: an open database session, the
 previous container sample) and collects in a thread worker that posts the snapshot back; the
-worker never touches widgets. The panel shows a loading indicator on the first load, then a
-status line with the data's age; ``r`` refreshes, auto-refresh runs only while the panel's
-tab is visible and can be paused. A failed source shows its error and hint in place and keeps
-the last good rows, marked stale; a snapshot's warnings (partial results, caveats) show as
-literal lines above the table. Tables are :class:`LiveTable`: filter, sort, mark, copy,
-and ``p`` pins rows (or ``P`` the whole view) into the notebook as evidence.
+worker never touches widgets. A panel collects nothing when it mounts: it starts (see
+:meth:`SourcePanel.start`) when its tab is first shown, or when the screen starts every panel
+once its first frame is up, so the findings get their evidence without the user visiting each
+tab and opening a notebook waits for no source. The panel shows a loading indicator on the
+first load, then a status line with the data's age; ``r`` refreshes, auto-refresh runs only
+while the panel's tab is visible and can be paused. A failed source shows its error and hint
+in place and keeps the last good rows, marked stale; a snapshot's warnings (partial results,
+caveats) show as literal lines above the table. Tables are :class:`LiveTable`: filter, sort,
+mark, copy, and ``p`` pins rows (or ``P`` the whole view) into the notebook as evidence.
 
 Panels post two messages that bubble to the investigation screen: :class:`SourcePanel.Collected`
 (every snapshot, for the findings and the timeline) and :class:`SourcePanel.PinRequested`.
@@ -109,6 +112,8 @@ class SourcePanel(Vertical, can_focus=False):
         """True while this panel's tab is the visible one."""
         self.paused = False
         self.view_index = 0
+        self.started = False
+        """True once :meth:`start` has run: the first collection is asked for, timers run."""
         self._source: Source | None = None
         self._collecting = False
         self._lock = threading.Lock()
@@ -131,8 +136,20 @@ class SourcePanel(Vertical, can_focus=False):
     def table(self) -> LiveTable:
         return self.query_one("#panel-table", LiveTable)
 
-    def on_mount(self) -> None:
-        self.loading = True
+    def on_show(self) -> None:
+        self.start()
+
+    def start(self) -> None:
+        """The first collection and the refresh timers; later calls do nothing.
+
+        Not at mount: every tab's panel mounts with the screen, and nine sources collecting
+        (and drawing what they found) before the first frame made a notebook slow to open.
+        """
+        if self.started or not self.is_mounted:
+            return
+        self.started = True
+        if self.snapshot is None and self.last_error is None:
+            self.loading = True
         self.collect()
         if self.refresh_seconds:
             self.set_interval(self.refresh_seconds, self._auto_refresh)

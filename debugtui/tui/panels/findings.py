@@ -247,7 +247,12 @@ class FindingsPanel(IncidentTab):
                 f"{finding.severity}\x1f{when}\x1f{suspect}\x1f{finding.statement}\x1f{width}"
             )
             rows.append((key, signature, partial(self._row, finding, when, suspect, width)))
+        at_top = self.listing.highlighted in (None, 0)
         self.listing.show(rows)
+        if at_top and rows:
+            # Evidence arrives panel by panel, the most severe not first: until the responder
+            # moves, the top finding stays highlighted and in view.
+            self.listing.highlighted = 0
         self._show_status()
         self._show_playbook()
 

@@ -4,22 +4,30 @@ Every change goes through the store first (in the session's store queue, off the
 thread) and is shown only when the store has committed it: the timeline never shows a note
 that is not on disk. The main area is a TabbedContent whose tabs come from ``PANELS``; an
 evidence panel is added with one line there.
+
+Opening shows the notebook first: the evidence panels (one per source) are mounted, and start
+collecting, once the loaded timeline is on screen, or as soon as their tab is chosen. Styling
+six panels and drawing what six sources found before the first frame made a notebook take
+seconds to open; the Findings and Timeline tabs, fed by those panels, are there from the start.
 """
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from debugtui.notebook.model import Entry, EntryKind, Investigation, Phase, Status
@@ -28,15 +36,9 @@ from debugtui.tui.commands import ScreenActions
 from debugtui.tui.keys import focus_rows, help_rows
 from debugtui.tui.messages import StoreFailed
 from debugtui.tui.panels.base import SourcePanel
-from debugtui.tui.panels.containers import ContainersPanel
-from debugtui.tui.panels.deploys import DeploysPanel
 from debugtui.tui.panels.findings import FindingsPanel
 from debugtui.tui.panels.incident_tab import IncidentTab
 from debugtui.tui.panels.incident_timeline import IncidentTimelinePanel
-from debugtui.tui.panels.logs import LogsPanel
-from debugtui.tui.panels.queries import QueriesPanel
-from debugtui.tui.panels.sockets import SocketsPanel
-from debugtui.tui.panels.system import SystemPanel
 from debugtui.tui.screens.export_preview import ExportPreviewScreen
 from debugtui.tui.screens.help import HelpScreen
 from debugtui.tui.screens.investigation_playbook import PlaybookSupport
@@ -55,19 +57,45 @@ from debugtui.tui.widgets.investigation_header import InvestigationHeader
 from debugtui.tui.widgets.phase_rail import PhaseRail
 from debugtui.tui.widgets.timeline import Timeline
 
+
+class EvidencePanel:
+    """Makes one source's evidence panel, importing its module (and its source's) when first
+    called: after the notebook is on screen, not when this screen's module is imported."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = f"debugtui.tui.panels.{module}"
+        self.name = name
+
+    def load(self) -> type[SourcePanel]:
+        panel: type[SourcePanel] = getattr(importlib.import_module(self.module), self.name)
+        return panel
+
+    def __call__(self) -> SourcePanel:
+        return self.load()()
+
+
 PANELS: tuple[tuple[str, Callable[[], Widget]], ...] = (
     ("Findings", FindingsPanel),
-    ("Deploys", DeploysPanel),
-    ("Logs", LogsPanel),
-    ("Queries", QueriesPanel),
-    ("Containers", ContainersPanel),
-    ("Sockets", SocketsPanel),
-    ("System", SystemPanel),
+    ("Deploys", EvidencePanel("deploys", "DeploysPanel")),
+    ("Logs", EvidencePanel("logs", "LogsPanel")),
+    ("Queries", EvidencePanel("queries", "QueriesPanel")),
+    ("Containers", EvidencePanel("containers", "ContainersPanel")),
+    ("Sockets", EvidencePanel("sockets", "SocketsPanel")),
+    ("System", EvidencePanel("system", "SystemPanel")),
     ("Timeline", IncidentTimelinePanel),
     ("Guide", GuidePanel),
 )
 """The main area's tabs, in order: (title, widget factory). Each panel widget has an
-``investigation`` reactive, bound to the screen's; digits 1-9 jump to a tab."""
+``investigation`` reactive, bound to the screen's; digits 1-9 jump to a tab. The evidence
+panels (an :class:`EvidencePanel`, or any :class:`SourcePanel` class) are mounted once the
+notebook is on screen or their tab is chosen; the others with the screen."""
+
+
+def _is_evidence(factory: Callable[[], Widget]) -> bool:
+    return isinstance(factory, EvidencePanel) or (
+        isinstance(factory, type) and issubclass(factory, SourcePanel)
+    )
+
 
 NEEDS_INVESTIGATION = frozenset(
     {"compose", "phase", "status", "export", "star", "cycle_hypothesis"}
@@ -224,6 +252,9 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
             self.what = what
             self.reason = reason
 
+    class PanelsDue(Message):
+        """The loaded notebook is on screen: mount and start the evidence panels."""
+
     class Exported(Message):
         def __init__(self, path: Path, markdown: str) -> None:
             super().__init__()
@@ -238,14 +269,23 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         self._drafts: dict[EntryKind, dict[str, str]] = {}
         self._target_phase: Phase | None = None
         self._owner = default_owner()
+        self._unmounted: dict[str, Callable[[], Widget]] = {}
+        """Tab id -> the factory of its evidence panel, for the panels not mounted yet."""
 
     def compose(self) -> ComposeResult:
+        # Reading 10,000 entries takes the store's thread a while: start before building the
+        # screen, not after, so the two overlap (the answer is handled once mounted).
+        self._load()
         yield InvestigationHeader(self.session.clock).data_bind(InvestigationScreen.investigation)
         yield PhaseRail().data_bind(InvestigationScreen.investigation)
         with EvidenceTabs(id="panels"):
             for title, factory in PANELS:
-                with TabPane(title, id=f"tab-{title.lower()}"):
-                    yield factory().data_bind(InvestigationScreen.investigation)
+                tab_id = f"tab-{title.lower()}"
+                with TabPane(title, id=tab_id):
+                    if _is_evidence(factory):
+                        self._unmounted[tab_id] = factory
+                    else:
+                        yield factory().data_bind(InvestigationScreen.investigation)
         timeline = Timeline(self.session.clock, id="timeline")
         timeline.border_title = "Timeline"
         yield timeline
@@ -254,7 +294,6 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
 
     def on_mount(self) -> None:
         self.query_one(Timeline).focus()
-        self._load()
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -345,6 +384,34 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         self.timeline.show_entries(message.entries)
         self._entries_changed()
         self.refresh_bindings()
+        self._after_first_frame()
+
+    @work(group="evidence-panels", exit_on_error=False)
+    async def _after_first_frame(self) -> None:
+        """Ask for the evidence panels once the loaded timeline has been drawn (a worker, so
+        whoever waits for the screen's work waits for this too)."""
+        await self.timeline.wait_for_refresh()
+        # Their modules (and their sources') load in a thread: the screen keeps answering keys.
+        lazy = [f for f in self._unmounted.values() if isinstance(f, EvidencePanel)]
+        await asyncio.to_thread(lambda: [factory.load() for factory in lazy])
+        self.post_message(self.PanelsDue())
+
+    async def on_investigation_screen_panels_due(self, message: PanelsDue) -> None:
+        """Every evidence panel, mounted and collecting: the findings need every source."""
+        for tab_id in list(self._unmounted):
+            mounting = self._mount_panel(tab_id)
+            if mounting is not None:
+                await mounting
+        for panel in self.query(SourcePanel):
+            panel.start()
+
+    def _mount_panel(self, tab_id: str) -> AwaitMount | None:
+        """Mount the evidence panel of tab ``tab_id`` unless it is there already."""
+        factory = self._unmounted.pop(tab_id, None)
+        if factory is None:
+            return None
+        panel = factory().data_bind(InvestigationScreen.investigation)
+        return self.query_one(f"#{tab_id}", TabPane).mount(panel)
 
     def on_investigation_screen_load_failed(self, message: LoadFailed) -> None:
         self.post_message(StoreFailed("open the investigation", message.reason))
@@ -385,6 +452,8 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         self.app.push_screen(ExportPreviewScreen(message.path, message.markdown))
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            self._mount_panel(event.pane.id)  # it starts collecting when it is shown
         for panel in self.query(SourcePanel):
             panel.active = event.pane.id == f"tab-{panel.source_name}"
 
@@ -600,12 +669,28 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         tabs = self.query_one("#panels", TabbedContent)
         panes = list(tabs.query(TabPane))
         if 0 < number <= len(panes) and panes[number - 1].id:
-            tabs.active = panes[number - 1].id or ""
-            # Jumping to a panel means working in it: its keys (r, /, p) apply from now on.
-            for panel in panes[number - 1].query(SourcePanel):
-                panel.table.focus()
-            for tab in panes[number - 1].query(IncidentTab):
-                tab.listing.focus()
+            pane = panes[number - 1]
+            tabs.active = pane.id or ""
+            if pane.id in self._unmounted:
+                # Mounted from the screen's own queue: a panel binds to the screen's
+                # investigation, which needs the screen as the running message pump.
+                self.call_later(self._mount_and_work_in, tabs, pane)
+            else:
+                self._work_in(pane)
+
+    async def _mount_and_work_in(self, tabs: TabbedContent, pane: TabPane) -> None:
+        mounting = self._mount_panel(pane.id or "")
+        if mounting is not None:
+            await mounting
+        if tabs.active == pane.id:  # not left meanwhile
+            self._work_in(pane)
+
+    def _work_in(self, pane: TabPane) -> None:
+        """Jumping to a panel means working in it: its keys (r, /, p) apply from now on."""
+        for panel in pane.query(SourcePanel):
+            panel.table.focus()
+        for tab in pane.query(IncidentTab):
+            tab.listing.focus()
 
     def action_zoom(self) -> None:
         """At 80x24 the tabs get a few rows; zoomed, they get all but the header and footer."""

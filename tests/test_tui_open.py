@@ -1,0 +1,110 @@
+"""Opening an investigation: the notebook is drawn before any evidence panel collects, and
+every panel still collects (the Findings tab needs each source) without a tab being visited.
+
+The sources are the notebook tests' quiet stand-ins, wrapped to record what the screen
+showed when each one collected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_tui_support import QuietSource, frozen_clock, open_store, settle
+from textual.widgets import TabbedContent, TabPane
+
+from debugtui.config import Config
+from debugtui.notebook.model import EntryKind, Investigation
+from debugtui.notebook.store import NotebookStore
+from debugtui.sources.base import Snapshot, Source
+from debugtui.tui.app import DebugApp, make_app
+from debugtui.tui.panels.base import SourcePanel
+from debugtui.tui.panels.findings import FindingsPanel
+from debugtui.tui.screens.investigation import PANELS, InvestigationScreen
+
+NOTES = 40
+EVIDENCE_TABS = {"Deploys", "Logs", "Queries", "Containers", "Sockets", "System"}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[NotebookStore]:
+    with open_store(tmp_path) as opened:
+        yield opened
+
+
+@pytest.fixture
+def inv(store: NotebookStore) -> Investigation:
+    inv = store.create_investigation("checkout 502s")
+    for n in range(NOTES):
+        store.add_entry(inv.id, EntryKind.NOTE, f"note {n}")
+    return inv
+
+
+def recording_app(store: NotebookStore, inv: Investigation) -> tuple[DebugApp, list[str]]:
+    """The app, and a list of "source: entries the timeline showed" for every collect."""
+    seen: list[str] = []
+    app: DebugApp
+
+    def sources(name: str, config: Config) -> Source:
+        class Recording(QuietSource):
+            def collect(self, params: Mapping[str, Any] | None = None) -> Snapshot:
+                screen = app.screen
+                shown = (
+                    len(screen.timeline.entries) if isinstance(screen, InvestigationScreen) else 0
+                )
+                seen.append(f"{name}: {shown}")
+                return super().collect(params)
+
+        return Recording(name, config)
+
+    app = make_app(store, open_id=inv.id, clock=frozen_clock, sources=sources)
+    return app, seen
+
+
+def tab_titles(kind: Callable[[str], bool]) -> list[str]:
+    return [title for title, _ in PANELS if kind(title)]
+
+
+async def test_panels_collect_only_once_the_notebook_is_shown(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    app, seen = recording_app(store, inv)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+    # the note "opened" entry aside, the timeline held every entry before any source ran
+    entries = len(store.entries(inv.id))
+    assert sorted(seen) == sorted(f"{name.lower()}: {entries}" for name in EVIDENCE_TABS)
+
+
+async def test_every_panel_collects_and_feeds_the_findings_without_its_tab_shown(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    app, _ = recording_app(store, inv)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert screen.query_one("#panels", TabbedContent).active == "tab-findings"
+        panels = list(screen.query(SourcePanel))
+        assert {p.source_name for p in panels} == {t.lower() for t in EVIDENCE_TABS}
+        assert all(p.started and p.snapshot is not None for p in panels)
+        findings = screen.query_one(FindingsPanel)
+        # The Logs panel feeds only its error-pattern search, which the stand-in does not echo.
+        fed = {t.lower() for t in EVIDENCE_TABS - {"Logs"}}
+        assert set(findings.snapshots) == fed
+
+
+async def test_a_tab_chosen_at_once_shows_its_panel(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    app, _ = recording_app(store, inv)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(str(tab_titles(lambda _: True).index("Sockets") + 1))
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert screen.query_one("#panels", TabbedContent).active == "tab-sockets"
+        pane = screen.query_one("#tab-sockets", TabPane)
+        panel = pane.query_one(SourcePanel)
+        assert panel.active and panel.snapshot is not None
+        assert panel.table.has_focus
