@@ -106,3 +106,27 @@ def test_version_imports_no_command_module() -> None:
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith('debugtui.commands.'))))\n"
     )
     assert _modules_loaded_by(code) == []
+
+
+def test_logs_as_a_program_exits_at_once_with_its_output_and_status(tmp_path: Path) -> None:
+    """``debugtui logs`` skips the interpreter's tear-down: every line still arrives, on
+    stdout and stderr, with the exit status the handler returned."""
+    log = tmp_path / "app.log"
+    log.write_text("".join(f"2026-11-24T13:07:{n % 60:02d}Z ERROR n={n}\n" for n in range(20000)))
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "debugtui", "logs", *argv],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    found = run("ERROR", "--path", str(log))
+    assert (found.returncode, found.stdout.count("\n")) == (0, 20000)
+    assert found.stdout.endswith(f"{log}:20000:2026-11-24T13:07:19Z ERROR n=19999\n")
+    none = run("WARN", "--path", str(log), "--count")
+    assert (none.returncode, none.stdout) == (1, "0\n")
+    missing = run("ERROR", "--path", str(tmp_path / "gone.log"))
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("debugtui logs: no readable log file")

@@ -61,7 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="auto",
         help="split a big file across cores (auto: >64 MB and no literal in the pattern)",
     )
-    logs.set_defaults(handler=run_logs)
+    # cli.main may skip the interpreter's tear-down: every search joins its threads and rg
+    logs.set_defaults(handler=run_logs, exit_at_once=True)
 
 
 def run_logs(args: argparse.Namespace) -> int:
