@@ -108,3 +108,18 @@ async def test_a_tab_chosen_at_once_shows_its_panel(
         panel = pane.query_one(SourcePanel)
         assert panel.active and panel.snapshot is not None
         assert panel.table.has_focus
+
+
+async def test_leaving_at_once_while_the_panels_mount_is_quiet(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    app, _ = recording_app(store, inv)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(20):  # until the notebook is shown, then leave straight away
+            if isinstance(pilot.app.screen, InvestigationScreen) and pilot.app.screen.investigation:
+                break
+            await pilot.pause(0.01)
+        await pilot.press("q")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, InvestigationScreen)
+    assert app.return_code in (None, 0)

@@ -392,13 +392,18 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         whoever waits for the screen's work waits for this too)."""
         await self.timeline.wait_for_refresh()
         # Their modules (and their sources') load in a thread: the screen keeps answering keys.
+        # A module that fails to import fails again when its panel is made, as it always did.
         lazy = [f for f in self._unmounted.values() if isinstance(f, EvidencePanel)]
-        await asyncio.to_thread(lambda: [factory.load() for factory in lazy])
-        self.post_message(self.PanelsDue())
+        try:
+            await asyncio.to_thread(lambda: [factory.load() for factory in lazy])
+        finally:
+            self.post_message(self.PanelsDue())
 
     async def on_investigation_screen_panels_due(self, message: PanelsDue) -> None:
         """Every evidence panel, mounted and collecting: the findings need every source."""
         for tab_id in list(self._unmounted):
+            if not self.is_attached:
+                return  # left already (q pressed at once): nothing to mount into
             mounting = self._mount_panel(tab_id)
             if mounting is not None:
                 await mounting
