@@ -142,8 +142,9 @@ class SourcePanel(Vertical, can_focus=False):
     def start(self) -> None:
         """The first collection and the refresh timers; later calls do nothing.
 
-        Not at mount: every tab's panel mounts with the screen, and nine sources collecting
-        (and drawing what they found) before the first frame made a notebook slow to open.
+        Not at mount: six sources collecting (and their findings drawn) before the notebook's
+        first frame made it slow to open. The screen starts every panel once that frame is up;
+        a panel whose tab is shown first starts itself.
         """
         if self.started or not self.is_mounted:
             return
