@@ -149,6 +149,8 @@ async def _measure(db: Path, inv_id: str, log: Path, rounds: int, keys: int) -> 
 
             await _settled(pilot, opened, "opening the investigation")
             screen = app.screen
+            # the evidence panels mount once the timeline is on screen
+            await _settled(pilot, lambda: bool(screen.query(LogsPanel)), "the Logs panel mounting")
             panel = screen.query_one(LogsPanel)
             await _settled(pilot, lambda: not panel.searching, "the Logs panel's first search")
             probe = KeyProbe(app, screen.timeline)
