@@ -137,7 +137,7 @@ def test_typed_work_survives_sigkill_and_is_exported(
     term.wait_text("New investigation")
     term.type(TITLE)
     term.keys("Enter")
-    shown = term.wait_for("the investigation", lambda s: TITLE in s and "Timeline" in s)
+    shown = term.wait_for("the investigation", lambda s: "Timeline" in s and "⏱" in line(s, TITLE))
     # The header's clock sits at the right edge: the screen fills the terminal.
     assert len(line(shown, TITLE)) > size[0] - 5, shown
     assert len(shown.splitlines()) == size[1], shown
