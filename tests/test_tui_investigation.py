@@ -111,6 +111,28 @@ async def test_hypothesis_records_because_and_disproof(
         assert "disprove by revert it" in shown
 
 
+async def test_keys_typed_right_after_enter_land_in_the_next_field(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    """A fast typist (or a paste, or a terminal under load) sends enter and the next field's
+    text in one burst: every key is queued before the first is handled."""
+    from textual import events
+
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(pilot)
+        await pilot.press("h")
+        await pilot.pause()
+        burst = [*"pool", "enter", *"load", "enter", *"revert", "enter"]
+        for key in burst:
+            char = {"enter": "\r"}.get(key, key)
+            pilot.app.post_message(events.Key(key, char))
+        await settle(pilot)
+        [entry] = store.entries(inv.id)
+        assert entry.text == "pool"
+        assert (entry.hypothesis.because, entry.hypothesis.disproof) == ("load", "revert")
+
+
 async def test_action_item_saves_with_prefilled_defaults(
     store: NotebookStore, inv: Investigation
 ) -> None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import getpass
 from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
@@ -97,6 +99,21 @@ def default_owner() -> str:
 
 class Composer(Vertical):
     """The entry editor; hidden until :meth:`open` is called with a kind."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # A priority binding runs in the app's own key handling, before the next key is
+        # dispatched: focus moves before anything typed after enter arrives. Waiting for the
+        # field's Submitted message would let fast typing (or a paste) land in the field
+        # just left. On the last stop the field's own submit saves, after the keys before it.
+        Binding(
+            "enter",
+            "next_field",
+            "Next field",
+            show=False,
+            priority=True,
+            tooltip="Move to the next field; on the last one enter saves",
+        ),
+    ]
 
     class Submitted(Message):
         """The user confirmed an entry (text is not blank)."""
@@ -226,14 +243,32 @@ class Composer(Vertical):
         else:
             self.query_one(f"#field-{name}", Input).value = value
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":
+            return self._next_stop() is not None
+        return True
+
+    def action_next_field(self) -> None:
+        following = self._next_stop()
+        if following is not None:
+            self.screen.set_focus(following)
+
+    def _next_stop(self) -> Input | None:
+        """The field enter moves to from the focused one; None where enter saves."""
+        focused = self.screen.focused
+        if self.kind is None or not isinstance(focused, Input) or focused.id is None:
+            return None
+        if focused not in self.query(Input):
+            return None
+        name = focused.id.removeprefix("field-")
+        stops = ENTER_STOPS.get(self.kind, ("text",))
+        if name in stops and name != stops[-1]:
+            return self.query_one(f"#field-{stops[stops.index(name) + 1]}", Input)
+        return None
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self.kind is None or event.input.id is None:
-            return
-        name = event.input.id.removeprefix("field-")
-        stops = ENTER_STOPS.get(self.kind, ("text",))
-        if name in stops and name != stops[-1]:
-            self.query_one(f"#field-{stops[stops.index(name) + 1]}", Input).focus()
             return
         self.submit()
 
