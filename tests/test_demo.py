@@ -15,6 +15,7 @@ import shlex
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -140,6 +141,15 @@ def test_sigterm_while_building_stops_what_was_started() -> None:
     assert_nothing_left(sandbox_root(out))
 
 
+def wait_in_pane(tmux: Tmux, what: str, ready: Callable[[], bool], seconds: float) -> None:
+    """Poll ``ready`` for ``seconds`` (each step its own deadline: a slow engine start-up
+    must not eat the shutdown's time); on timeout, fail showing the pane."""
+    deadline = time.monotonic() + seconds
+    while not ready():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}:\n{tmux.screen()}"
+        time.sleep(0.2)
+
+
 def test_sigterm_in_the_tui_quits_it_and_stops_everything(tmux: Tmux, tmp_path: Path) -> None:
     db = tmp_path / "kept.db"
     command = shlex.join(
@@ -148,25 +158,19 @@ def test_sigterm_in_the_tui_quits_it_and_stops_everything(tmux: Tmux, tmp_path: 
     tmux("new-session", "-d", "-x", "100", "-y", "30", "-s", tmux.session, f"exec {command}")
     tmux("set-option", "-t", tmux.session, "remain-on-exit", "on")
     pid = int(tmux("display-message", "-p", "-t", tmux.session, "#{pane_pid}").strip())
-    deadline = time.monotonic() + DEMO_DEADLINE_S
     # The tab bar is drawn by the TUI only (the title is also in the report printed before it).
-    while "Findings  Deploys" not in (shown := tmux.screen()):
-        assert time.monotonic() < deadline, shown
-        time.sleep(0.2)
+    wait_in_pane(tmux, "the TUI", lambda: "Findings  Deploys" in tmux.screen(), DEMO_DEADLINE_S)
 
     os.kill(pid, signal.SIGTERM)
-    while tmux("display-message", "-p", "-t", tmux.session, "#{pane_dead}").strip() != "1":
-        assert time.monotonic() < deadline, tmux.screen()
-        time.sleep(0.2)
 
+    def pane(field: str) -> str:
+        return tmux("display-message", "-p", "-t", tmux.session, f"#{{{field}}}").strip()
+
+    wait_in_pane(tmux, "the demo to stop", lambda: pane("pane_dead") == "1", DEMO_DEADLINE_S)
     # tmux can report the pane dead a moment before it has recorded how the process ended.
-    status = "/"
-    while status == "/":
-        assert time.monotonic() < deadline, tmux.screen()
-        status = tmux(
-            "display-message", "-p", "-t", tmux.session, "#{pane_dead_status}/#{pane_dead_signal}"
-        ).strip()
-        time.sleep(0.1)
+    ended = ("pane_dead_status", "pane_dead_signal")
+    wait_in_pane(tmux, "the exit status", lambda: any(pane(f) for f in ended), 30.0)
+    status = f"{pane('pane_dead_status')}/{pane('pane_dead_signal')}"
     assert status == f"{128 + signal.SIGTERM}/"
     # The whole pane with its scrollback, wrapped lines joined: the report scrolled by.
     shown = tmux("capture-pane", "-p", "-J", "-S", "-", "-t", tmux.session)
