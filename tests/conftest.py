@@ -9,9 +9,12 @@ real-engine test in CI is a failure.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from debugtui.notebook.store import NotebookStore
 
 pytest_plugins: list[str] = ["tests.fixtures.postgres", "tests.fixtures.podman"]
 
@@ -36,3 +39,11 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DEBUGTUI_DB", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("DOCKER_HOST", raising=False)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[NotebookStore]:
+    """A notebook file of the test's own, open for the test (tests needing another kind of
+    store define their own ``store``)."""
+    with NotebookStore(tmp_path / "notebook.db") as opened:
+        yield opened

@@ -40,7 +40,7 @@ import psycopg
 import pytest
 from fault_support import note_texts, screen_text, still_collects, type_note
 from panel_support import error_text, refresh
-from test_tui_support import open_store, settle
+from test_tui_support import settle
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TabbedContent
 
@@ -668,12 +668,6 @@ FAULTS = [f for f in ALL_FAULTS if f.tab in LANDED]
 
 
 # -- the test every row runs ----------------------------------------------------------------
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[NotebookStore]:
-    with open_store(tmp_path) as opened:
-        yield opened
 
 
 @pytest.fixture

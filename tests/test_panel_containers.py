@@ -25,7 +25,7 @@ from panel_support import (
     status,
     table_header,
 )
-from test_tui_support import open_store, settle
+from test_tui_support import settle
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -44,12 +44,6 @@ from debugtui.tui.panels.container_logs import ContainerLogsScreen
 from debugtui.tui.panels.containers import ContainersPanel, container_text
 from debugtui.tui.panels.system import SystemPanel
 from tests.fixtures.podman import PodmanEngine
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[NotebookStore]:
-    with open_store(tmp_path) as opened:
-        yield opened
 
 
 @pytest.fixture

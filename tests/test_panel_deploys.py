@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from panel_support import (
     status,
     table_header,
 )
-from test_tui_support import open_store, settle
+from test_tui_support import settle
 from textual.pilot import Pilot
 
 from debugtui.config import Config, DeploysConfig
@@ -37,12 +36,6 @@ from debugtui.notebook.store import NotebookStore
 from debugtui.tui.app import DebugApp, make_app
 from debugtui.tui.panels.deploys import DeploysPanel
 from debugtui.tui.panels.system import SystemPanel
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[NotebookStore]:
-    with open_store(tmp_path) as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -9,14 +9,13 @@ tab; the store file is read back to check what was committed.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from panel_support import LITERAL, LITERAL_SHOWN, detail_static, markdown_of, table_header
 from rich.console import Console
-from test_tui_support import QuietSource, open_store, settle
+from test_tui_support import QuietSource, settle
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
 
@@ -59,12 +58,6 @@ def search_logs(path: Path) -> Snapshot:
     snap = LogsSource(config).collect(default_params("logs", config))
     assert snap.ok, snap.error
     return snap
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[NotebookStore]:
-    with open_store(tmp_path) as opened:
-        yield opened
 
 
 @pytest.fixture

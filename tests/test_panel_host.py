@@ -23,7 +23,7 @@ from panel_support import (
     status,
     table_header,
 )
-from test_tui_support import open_store, settle
+from test_tui_support import settle
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -33,12 +33,6 @@ from debugtui.notebook.store import NotebookStore
 from debugtui.tui.app import DebugApp, make_app
 from debugtui.tui.panels.sockets import SocketsPanel
 from debugtui.tui.panels.system import SystemPanel
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[NotebookStore]:
-    with open_store(tmp_path) as opened:
-        yield opened
 
 
 @pytest.fixture

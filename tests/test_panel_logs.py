@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any
 import psutil
 import pytest
 from rich.text import Text
-from test_tui_support import NOW, QuietSource, frozen_clock, no_blink, open_store, settle
+from test_tui_support import NOW, QuietSource, frozen_clock, no_blink, settle
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Sparkline, Static, TabbedContent
 
@@ -59,12 +59,6 @@ from debugtui.tui.panels.table import MAX_ROWS
 from debugtui.tui.screens.investigation import PANELS, InvestigationScreen
 
 # -- fixtures and helpers ----------------------------------------------------------------
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[NotebookStore]:
-    with open_store(tmp_path) as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -28,7 +27,7 @@ from panel_support import (
     table_header,
     warnings_text,
 )
-from test_tui_support import open_store, settle
+from test_tui_support import settle
 from textual.pilot import Pilot
 
 from debugtui.config import Config, PostgresConfig
@@ -38,12 +37,6 @@ from debugtui.tui.app import DebugApp, make_app
 from debugtui.tui.panels.queries import RECENT_MEAN, QueriesPanel
 from debugtui.tui.panels.system import SystemPanel
 from tests.fixtures.postgres import SLOW_FUNCTION, PostgresServer
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[NotebookStore]:
-    with open_store(tmp_path) as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ and are handed to the screen the way their panels hand them (``feed``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 from panel_support import LITERAL, LITERAL_SHOWN
 from rich.console import Console
-from test_tui_support import open_store, settle
+from test_tui_support import settle
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
 
@@ -71,12 +70,6 @@ def search_logs(path: Path) -> Snapshot:
     snap = LogsSource(config).collect(default_params("logs", config))
     assert snap.ok, snap.error
     return snap
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[NotebookStore]:
-    with open_store(tmp_path) as opened:
-        yield opened
 
 
 @pytest.fixture

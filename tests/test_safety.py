@@ -18,13 +18,12 @@ import ast
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fault_support import screen_text
 from panel_support import evidence_entries, open_panel, quiet_logs
-from test_tui_support import open_store, settle
+from test_tui_support import settle
 
 import debugtui
 from debugtui.config import Config, PostgresConfig
@@ -167,12 +166,6 @@ def test_a_pattern_that_looks_like_an_rg_option_is_only_searched_for(
 
 
 # -- secrets ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[NotebookStore]:
-    with open_store(tmp_path) as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ showed when each one collected.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from test_tui_support import QuietSource, frozen_clock, open_store, settle
+from test_tui_support import QuietSource, frozen_clock, settle
 from textual.widgets import TabbedContent, TabPane
 
 from debugtui.config import Config
@@ -26,12 +25,6 @@ from debugtui.tui.screens.investigation import PANELS, InvestigationScreen
 
 NOTES = 40
 EVIDENCE_TABS = {"Deploys", "Logs", "Queries", "Containers", "Sockets", "System"}
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[NotebookStore]:
-    with open_store(tmp_path) as opened:
-        yield opened
 
 
 @pytest.fixture

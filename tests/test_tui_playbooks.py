@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from rich.console import Console, RenderableType
-from test_tui_support import NOW, QuietSource, frozen_clock, no_blink, open_store, settle
+from test_tui_support import NOW, QuietSource, frozen_clock, no_blink, settle
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, Static, TabbedContent
 
@@ -47,12 +47,6 @@ SourceFactory = Callable[[str, Config], Source]
 
 
 # -- fixtures and helpers ------------------------------------------------------------------
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[NotebookStore]:
-    with open_store(tmp_path) as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -6,16 +6,14 @@ at each changed SVG before committing it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from test_tui_support import (
     NOW,
     app_on,
     no_blink,
-    open_store,
     pin_investigation,
     seed_incident,
     settle,
@@ -27,12 +25,6 @@ from debugtui.notebook.store import NotebookStore
 
 SIZES = [(80, 24), (120, 36)]
 Compare = Callable[..., bool]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[NotebookStore]:
-    with open_store(tmp_path) as opened:
-        yield opened
 
 
 def seed_list(store: NotebookStore) -> None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_tui_support import NOW, app_on, no_blink, open_store, pin_investigation, settle
+from test_tui_support import NOW, app_on, no_blink, pin_investigation, settle
 from textual.widgets import DataTable
 
 from debugtui.notebook.model import Severity
@@ -18,12 +17,6 @@ from debugtui.tui.keys import described
 from debugtui.tui.screens.help import HelpScreen
 from debugtui.tui.screens.investigation import InvestigationScreen
 from debugtui.tui.screens.start import StartScreen
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[NotebookStore]:
-    with open_store(tmp_path) as opened:
-        yield opened
 
 
 def rows(screen: StartScreen) -> list[list[str]]:
