@@ -7,7 +7,7 @@ import sqlite3
 import stat
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -16,6 +16,7 @@ import pytest
 from debugtui.notebook import schema
 from debugtui.notebook import store as store_module
 from debugtui.notebook.model import (
+    Entry,
     EntryKind,
     HypothesisStatus,
     Milestone,
@@ -662,3 +663,23 @@ def test_drafts_are_per_investigation(store: NotebookStore) -> None:
     b = store.create_investigation("b")
     store.save_draft(a.id, "note", "for a")
     assert store.get_draft(b.id, "note") is None
+
+
+def test_entries_read_back_are_the_entries_the_dataclass_would_build(
+    store: NotebookStore,
+) -> None:
+    """The store fills each Entry's instance dict at once instead of calling __init__: what
+    it builds must stay what __init__ builds (same fields, no __post_init__ skipped)."""
+    inv = store.create_investigation("checkout 500s")
+    earlier = datetime(2026, 11, 24, 13, 7, tzinfo=timezone.utc)
+    store.add_entry(inv.id, EntryKind.NOTE, "p99 at 4 s", starred=True)
+    store.add_entry(
+        inv.id, EntryKind.EVIDENCE, "a log line", {"rows": [["a"]]}, happened_at=earlier
+    )
+    read = store.entries(inv.id)
+    assert len(read) == 2
+    assert not hasattr(Entry, "__post_init__")
+    for entry in read:
+        built = Entry(**{f.name: getattr(entry, f.name) for f in fields(Entry)})
+        assert vars(entry) == vars(built)
+        assert entry == built
