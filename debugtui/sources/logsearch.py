@@ -54,7 +54,13 @@ from debugtui.sources.logsearch_rg import (
     parallel_parts,
 )
 from debugtui.sources.logseek import SEEK_MIN_BYTES, ReadBack, plan_window
-from debugtui.sources.logtimes import TimeParser, from_micros, minute_of, to_micros
+from debugtui.sources.logtimes import (
+    ONE_MICROSECOND,
+    TimeParser,
+    from_micros,
+    minute_of,
+    to_micros,
+)
 
 if TYPE_CHECKING:
     from debugtui.sources.logsnapshot import LogSearchResult
@@ -74,7 +80,6 @@ BATCH_SIZE = 200
 """Matches per batch at most; a batch also goes out after :data:`BATCH_SECONDS`."""
 BATCH_SECONDS = 0.1
 ONE_MINUTE = timedelta(minutes=1)
-_ONE_MICROSECOND = timedelta(microseconds=1)
 _ONE_MINUTE_US = 60_000_000
 PROGRESS_SECONDS = 0.2
 
@@ -548,7 +553,7 @@ class _Search:
         since = to_micros(query.since) if window and query.since is not None else None
         until = to_micros(query.until) if window and query.until is not None else None
         histogram = self.histogram if query.histogram else None
-        slack = query.slack // _ONE_MICROSECOND
+        slack = query.slack // ONE_MICROSECOND
         latest = to_micros(self.latest) if self.latest is not None else None
         floor = latest - slack if latest is not None else None
         minute_start = minute_end = 0

@@ -413,12 +413,12 @@ class TimeParser:
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_MICROSECOND = timedelta(microseconds=1)
+ONE_MICROSECOND = timedelta(microseconds=1)
 
 
 def to_micros(when: datetime) -> int:
     """A UTC datetime as integer microseconds since the epoch (exact, ordered like it)."""
-    return (when - EPOCH) // _ONE_MICROSECOND
+    return (when - EPOCH) // ONE_MICROSECOND
 
 
 def from_micros(micros: int) -> datetime:
