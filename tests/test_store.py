@@ -594,6 +594,28 @@ def test_entries_sort_by_happened_at_then_id(store: NotebookStore) -> None:
     assert [e.id for e in store.entries(inv.id)] == [early.id, tie.id, late.id]
 
 
+def test_entries_read_at_once_are_the_entries_read_row_by_row(store: NotebookStore) -> None:
+    inv = store.create_investigation("x")
+    assert store.entries(inv.id, at_once=True) == []
+    texts = ['quote " back\\slash', "tab\tnew\nline \x1b[31m \x00 \u2028", "ünï 中文 🚀", ""]
+    for n, text in enumerate(texts * 3):
+        data = {"n": n, "big": 2**62, "x": 0.1, "nested": {"k": [text, None, True]}}
+        store.add_entry(
+            inv.id,
+            list(EntryKind)[n % len(EntryKind)],
+            text,
+            data=data if n % 2 else None,
+            happened_at=T0 + timedelta(seconds=n % 4),  # ties, ordered by id
+            starred=n % 3 == 0,
+        )
+    store.add_entry(inv.id, EntryKind.NOTE, "recorded later", happened_at=T0 - timedelta(days=1))
+    store.add_entry(store.create_investigation("other").id, EntryKind.NOTE, "not this one")
+    at_once = store.entries(inv.id[:3], at_once=True)
+    row_by_row = store.entries(inv.id)
+    assert len(at_once) == len(texts) * 3 + 1
+    assert [vars(e) for e in at_once] == [vars(e) for e in row_by_row]
+
+
 def test_update_entry_edits_text_time_star_and_data(store: NotebookStore) -> None:
     inv = store.create_investigation("x")
     entry = store.add_entry(inv.id, EntryKind.NOTE, "typo")

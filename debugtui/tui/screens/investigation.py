@@ -334,7 +334,7 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
                 found = {f: text for f, text in saved.items() if text is not None}
                 if found:
                     drafts[kind] = found
-            return self.Loaded(inv, store.entries(inv.id), drafts)
+            return self.Loaded(inv, store.entries(inv.id, at_once=True), drafts)
 
         self.session.queue.submit(self, "open the investigation", load, self.LoadFailed)
 
