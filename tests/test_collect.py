@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from debugtui.config import Config
 from debugtui.sources.base import Source, Table
-from debugtui.sources.collect import collect_all
+from debugtui.sources.collect import Collection, collect_all
 
 
 class _Data:
@@ -43,10 +44,44 @@ class _Raises(Source):
         raise RuntimeError("boom\nsecond line")
 
 
+class _ClosesSlowly(Source):
+    """Releases what it holds slowly, as a database connection saying goodbye may."""
+
+    name = "closes-slowly"
+    closed = threading.Event()
+
+    def _collect(self, params: dict[str, Any]) -> tuple[Any, list[str]]:
+        return _Data(), []
+
+    def close(self) -> None:
+        time.sleep(0.2)
+        self.closed.set()
+
+
+class _WaitsForCaller(Source):
+    """Answers only once the caller, working while it collects, lets it."""
+
+    name = "waits-for-caller"
+    started = threading.Event()
+    release = threading.Event()
+
+    def _collect(self, params: dict[str, Any]) -> tuple[Any, list[str]]:
+        self.started.set()
+        self.release.wait(30)
+        return _Data(), []
+
+
 def _factory(name: str, config: Config) -> Source:
     if name == "broken-import":
         raise ImportError("No module named 'psycopg'")
-    return {"quick": _Quick, "hangs": _Hangs, "raises": _Raises}[name](config)
+    sources: dict[str, type[Source]] = {
+        "quick": _Quick,
+        "hangs": _Hangs,
+        "raises": _Raises,
+        "closes-slowly": _ClosesSlowly,
+        "waits-for-caller": _WaitsForCaller,
+    }
+    return sources[name](config)
 
 
 def test_hanging_source_times_out_and_others_finish() -> None:
@@ -77,3 +112,21 @@ def test_source_that_cannot_load_is_reported_not_raised() -> None:
 def test_results_keep_the_order_asked() -> None:
     snaps = collect_all(["raises", "quick"], Config(), factory=_factory)
     assert list(snaps) == ["raises", "quick"]
+
+
+def test_a_source_is_closed_before_its_snapshot_is_handed_over() -> None:
+    """So that a caller may end the process as soon as it has the results."""
+    snaps = collect_all(["closes-slowly"], Config(), factory=_factory)
+    assert snaps["closes-slowly"].ok
+    assert _ClosesSlowly.closed.is_set()
+
+
+def test_a_collection_runs_while_the_caller_does_other_work() -> None:
+    collecting = Collection(["waits-for-caller", "quick"], Config(), factory=_factory)
+    try:
+        assert _WaitsForCaller.started.wait(10)
+    finally:
+        _WaitsForCaller.release.set()
+    snaps = collecting.results()
+    assert list(snaps) == ["waits-for-caller", "quick"]
+    assert all(snap.ok for snap in snaps.values())

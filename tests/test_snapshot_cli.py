@@ -5,6 +5,7 @@ the others. Runs the installed console script, as cron or a remote script would.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -103,3 +104,29 @@ def test_a_stopped_engine_is_one_failed_section_and_the_rest_is_whole(
     assert containers["hint"]
     assert logs["ok"] is True
     assert logs["data"]["total"] > 0
+
+
+@pytest.mark.parametrize("fmt", ["--json", "--md"])
+def test_the_snapshot_arrives_whole_through_the_early_exit(
+    config_file: Path, podman_engine: Any, fmt: str
+) -> None:
+    """A snapshot run as the program ends without the interpreter's tear-down, its
+    document written at once: whole, unbuffered output included, and status 0."""
+    done = subprocess.run(
+        [debugtui(), "--config", str(config_file), "snapshot", "--source", "containers", fmt],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    if fmt == "--json":
+        names = {
+            c["name"]
+            for c in json.loads(done.stdout)["sources"]["containers"]["data"]["containers"]
+        }
+        assert podman_engine.names.crashloop in names
+    else:
+        assert done.stdout.startswith("# debugtui snapshot of ")
+        assert podman_engine.names.crashloop in done.stdout
+    assert done.stdout.endswith("\n")

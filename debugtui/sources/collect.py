@@ -43,48 +43,75 @@ def collect_all(
 
     ``factory`` builds a source from its name (the registry by default).
     """
-    wanted = list(names or SOURCES)
-    params = params or {}
-    results: queue.Queue[tuple[str, Snapshot]] = queue.Queue()
+    return Collection(names, config, params, timeout_s, factory).results()
 
-    def run(name: str) -> None:
-        asked = params.get(name, {})
+
+class Collection:
+    """Sources collecting in their daemon threads, started at once (see :func:`collect_all`),
+    so that the caller can do other work (import what it needs for the results) meanwhile.
+
+    A source is closed before its snapshot is handed over: once :meth:`results` returns,
+    every source that answered in time holds nothing open, and the process may end at once.
+    """
+
+    def __init__(
+        self,
+        names: Iterable[str] | None,
+        config: Config,
+        params: Mapping[str, Mapping[str, Any]] | None = None,
+        timeout_s: float = 15.0,
+        factory: Callable[[str, Config], Source] = make_source,
+    ) -> None:
+        self._wanted = list(names or SOURCES)
+        self._params = params or {}
+        self._timeout_s = timeout_s
+        self._factory = factory
+        self._config = config
+        self._results: queue.Queue[tuple[str, Snapshot]] = queue.Queue()
+        self._started: dict[str, datetime] = {}
+        for name in self._wanted:
+            self._started[name] = datetime.now(timezone.utc)
+            threading.Thread(
+                target=self._run, args=(name,), name=f"collect-{name}", daemon=True
+            ).start()
+        self._deadline = time.monotonic() + timeout_s
+
+    def _run(self, name: str) -> None:
+        asked = self._params.get(name, {})
         try:
-            source = factory(name, config)
+            source = self._factory(name, self._config)
         except Exception as exc:  # a source that cannot even load is a failed source
             hint = "reinstall debugtui: a module or dependency of this source is broken"
-            results.put((name, failure(name, asked, describe(exc), hint)))
+            self._results.put((name, failure(name, asked, describe(exc), hint)))
             return
+        snap = source.collect(asked)  # a source never raises: a failure is its snapshot
         try:
-            results.put((name, source.collect(asked)))
+            source.close()  # before handing the snapshot over (see the class docstring)
         finally:
-            source.close()
+            self._results.put((name, snap))
 
-    started = {}
-    for name in wanted:
-        started[name] = datetime.now(timezone.utc)
-        threading.Thread(target=run, args=(name,), name=f"collect-{name}", daemon=True).start()
-
-    done: dict[str, Snapshot] = {}
-    deadline = time.monotonic() + timeout_s
-    while len(done) < len(wanted):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        try:
-            name, snap = results.get(timeout=remaining)
-        except queue.Empty:
-            break
-        done[name] = snap
-    for name in wanted:
-        if name not in done:
-            done[name] = failure(
-                name,
-                params.get(name, {}),
-                f"no answer within {timeout_s:g} s",
-                "the source is hanging (an engine that accepts but never answers?); "
-                "check it by hand or raise --timeout",
-                started[name],
-                timeout_s,
-            )
-    return {name: done[name] for name in wanted}
+    def results(self) -> dict[str, Snapshot]:
+        """Every source's snapshot, in the order asked, once each has answered or the
+        timeout (counted from the start) has passed: a late one is a failed snapshot."""
+        done: dict[str, Snapshot] = {}
+        while len(done) < len(self._wanted):
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                name, snap = self._results.get(timeout=remaining)
+            except queue.Empty:
+                break
+            done[name] = snap
+        for name in self._wanted:
+            if name not in done:
+                done[name] = failure(
+                    name,
+                    self._params.get(name, {}),
+                    f"no answer within {self._timeout_s:g} s",
+                    "the source is hanging (an engine that accepts but never answers?); "
+                    "check it by hand or raise --timeout",
+                    self._started[name],
+                    self._timeout_s,
+                )
+        return {name: done[name] for name in self._wanted}
