@@ -115,6 +115,70 @@ def test_split_points_fall_on_line_starts(app_log: Path) -> None:
         os.close(fd)
 
 
+def test_split_points_give_the_last_part_its_share(app_log: Path) -> None:
+    import os
+
+    fd = os.open(app_log, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        first, cut, end = logsearch_rg.split_points(fd, 0, size, 2, last_share=1.5)
+        assert (first, end) == (0, size)
+        assert abs(cut - size / 2.5) < 1024  # the cut moves to the next line start
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("pattern", ["timeout", r"[a-f]{4}[0-9]{4}"])
+def test_the_part_that_ends_the_file_is_read_by_rg_itself(
+    app_log: Path, tmp_path: Path, pattern: str
+) -> None:
+    """No pipe for the last part of a whole file: its rg reads the file from a descriptor
+    of its own at the cut; a range that ends before the file's end is piped throughout."""
+    import os
+
+    fd = os.open(app_log, os.O_RDONLY)
+    size = os.fstat(fd).st_size
+    head = tmp_path / "head.log"
+    head.write_bytes(app_log.read_bytes()[: size - 100])
+    try:
+        for end, direct, expected in ((size, True, app_log), (size - 100, False, head)):
+            cuts, procs = logsearch_rg.part_processes(
+                str(VENV_RG), compile_pattern(pattern), fd, 0, end, 2, count=True
+            )
+            assert len(cuts) == 3 and cuts[-1] == end
+            assert (procs[-1]._feeder is None) is direct and procs[0]._feeder is not None
+            found = 0
+            for proc in procs:
+                out = b""
+                while (data := proc.read(1.0)) is not None:
+                    out += data
+                assert proc.finish()[0] in (0, 1)
+                found += int(out.strip() or 0)
+            assert found == len(rg_lines(pattern, expected))
+            assert os.lseek(fd, 0, os.SEEK_CUR) == 0  # the caller's file position is untouched
+    finally:
+        os.close(fd)
+
+
+def test_a_split_count_reads_the_file_it_opened_even_once_renamed(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "app.log"
+    write_log(path, entries(3000, seed=11))
+    expected = len(rg_lines("timeout", path))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        path.rename(tmp_path / "app.log.1")
+        path.write_text("timeout\n" * 10, encoding="utf-8")  # the new live log
+        size = os.fstat(fd).st_size
+        found, errors = logsearch_rg.count(
+            str(VENV_RG), compile_pattern("timeout"), str(path), fd, 0, size, 2
+        )
+        assert (found, errors) == (expected, [])
+    finally:
+        os.close(fd)
+
+
 _WORDS = st.sampled_from(
     ["ERROR", "error", "INFO", "timeout", "db", "ÉCHEC", "naïve", "42", "500", "a-b", "x_y",
      "GET /api", "=", " ", "  ", "\t", "é", "ß", "ok.", "(1)", "[x]", "foo123bar"]
