@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,6 +48,28 @@ def test_missing_file_gives_defaults() -> None:
     cfg = load_config()
     assert cfg == Config()
     assert cfg.path is None
+
+
+def test_without_a_file_the_toml_parser_is_not_loaded(tmp_path: Path) -> None:
+    """Loading it costs every run that has no config file (most of them) a few ms."""
+    (tmp_path / "debugtui.toml").write_text('[containers]\nhost = "unix:///x.sock"\n')
+    elsewhere = tmp_path / "elsewhere"  # no debugtui.toml here, none in the test's XDG dir
+    elsewhere.mkdir()
+    code = (
+        "import sys\n"
+        "from debugtui.config import load_config\n"
+        "assert load_config().path is None\n"
+        "print('tomllib' in sys.modules, 'tomli' in sys.modules)\n"
+        "print(load_config(sys.argv[1]).containers.host)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "debugtui.toml")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=elsewhere,
+    )
+    assert done.stdout.splitlines() == ["False False", "unix:///x.sock"]
 
 
 def test_local_file_wins_over_xdg(tmp_path: Path) -> None:
