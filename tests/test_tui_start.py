@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from test_tui_support import NOW, app_on, no_blink, pin_investigation, settle
 from textual.widgets import DataTable
+from textual.widgets._footer import FooterKey
 
 from debugtui.notebook.model import Severity
 from debugtui.notebook.store import NotebookStore
@@ -89,6 +90,31 @@ async def test_enter_and_o_open_the_selected_investigation(store: NotebookStore)
         await pilot.press("o")
         await settle(pilot)
         assert isinstance(pilot.app.screen, InvestigationScreen)
+
+
+async def test_opened_straight_into_an_investigation_the_list_is_built_when_left(
+    store: NotebookStore,
+) -> None:
+    other = store.create_investigation("other")
+    opened = store.create_investigation("opened")
+    async with app_on(store, opened.id).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, InvestigationScreen)
+        start = pilot.app.screen_stack[0]
+        assert isinstance(start, StartScreen)
+        assert not list(start.query(DataTable))  # nothing built beneath the notebook
+        await pilot.press("q")
+        await settle(pilot)
+        assert pilot.app.screen is start
+        assert [r[-1] for r in rows(start)] == ["opened", "other"]
+        assert start.query_one("#investigations", DataTable).has_focus
+        footer_keys = {key.action for key in start.query(FooterKey)}
+        assert {"new", "open", "delete"} <= footer_keys
+        await pilot.press("down", "o")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, InvestigationScreen)
+        assert screen.investigation_id == other.id
 
 
 async def test_delete_asks_first(store: NotebookStore) -> None:

@@ -54,7 +54,7 @@ class DebugApp(App[None]):
         return super().run(**kwargs)
 
     def get_default_screen(self) -> Screen[None]:
-        return StartScreen(self.session)
+        return StartScreen(self.session, built_when_shown=self._open_id is not None)
 
     def on_mount(self) -> None:
         if self._open_id:

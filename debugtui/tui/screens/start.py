@@ -87,13 +87,21 @@ class StartScreen(Screen[None]):
             super().__init__()
             self.investigation = investigation
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, built_when_shown: bool = False) -> None:
         super().__init__()
         self.session = session
         self.investigations: list[Investigation] = []
         """As last listed, newest first (the table's row order)."""
+        self._unbuilt = built_when_shown
+        """Its widgets are made the first time it is shown, not when it is mounted: opening
+        straight into an investigation puts this screen beneath it, unseen until the
+        investigation is left, and styling it (its footer above all) delayed the notebook."""
 
     def compose(self) -> ComposeResult:
+        if not self._unbuilt:
+            yield from self._widgets()
+
+    def _widgets(self) -> ComposeResult:
         yield Label("debugtui — investigations", id="start-title")
         yield Static(Text("No investigations yet. Press n to start one.", style="dim"), id="empty")
         table: DataTable[Text] = DataTable(id="investigations", cursor_type="row")
@@ -101,7 +109,15 @@ class StartScreen(Screen[None]):
         yield table
         yield Footer()
 
-    def on_screen_resume(self) -> None:
+    async def on_screen_resume(self) -> None:
+        if self._unbuilt:
+            if self.app.screen is not self:
+                return  # resumed and covered at once (the app opened an investigation)
+            self._unbuilt = False
+            await self.mount_all(self._widgets())
+            # Auto focus looked for the table before it was there; focusing it also has the
+            # new footer show this screen's keys.
+            self.query_one("#investigations").focus()
         self._list()
 
     # -- store calls (run in the queue's worker: they return messages, never touch widgets) --
