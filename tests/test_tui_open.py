@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from test_tui_support import QuietSource, frozen_clock, settle
+from textual import events
 from textual.widgets import TabbedContent, TabPane
 
 from debugtui.config import Config
@@ -116,3 +117,25 @@ async def test_leaving_at_once_while_the_panels_mount_is_quiet(
         await settle(pilot)
         assert not isinstance(pilot.app.screen, InvestigationScreen)
     assert app.return_code in (None, 0)
+
+
+async def test_opening_styles_the_screen_once_and_a_later_resume_restyles_it(
+    store: NotebookStore, inv: Investigation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    restyled: list[InvestigationScreen] = []
+    update = InvestigationScreen.update_node_styles
+
+    def recording(screen: InvestigationScreen, animate: bool = True) -> None:
+        restyled.append(screen)
+        update(screen, animate)
+
+    monkeypatch.setattr(InvestigationScreen, "update_node_styles", recording)
+    app, _ = recording_app(store, inv)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, InvestigationScreen)
+        assert restyled == []  # its widgets were styled as they mounted, not all again
+        screen.post_message(events.ScreenResume())
+        await settle(pilot)
+        assert restyled == [screen]
