@@ -28,7 +28,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from debugtui.notebook.model import Entry, EntryKind, Investigation, Phase, Status
 from debugtui.notebook.store import NotebookStore, NotFoundError
@@ -53,6 +53,7 @@ from debugtui.tui.widgets.composer import (
 )
 from debugtui.tui.widgets.evidence_tabs import EvidenceTabs
 from debugtui.tui.widgets.guide import GuidePanel
+from debugtui.tui.widgets.held_footer import HeldFooter
 from debugtui.tui.widgets.investigation_header import InvestigationHeader
 from debugtui.tui.widgets.phase_rail import PhaseRail
 from debugtui.tui.widgets.timeline import Timeline
@@ -300,7 +301,7 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         timeline.border_title = "Timeline"
         yield timeline
         yield Composer(id="composer")
-        yield Footer(compact=True)
+        yield HeldFooter(compact=True)  # its keys come once the notebook is drawn
 
     def on_mount(self) -> None:
         self.query_one(Timeline).focus()
@@ -398,9 +399,11 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
 
     @work(group="evidence-panels", exit_on_error=False)
     async def _after_first_frame(self) -> None:
-        """Ask for the evidence panels once the loaded timeline has been drawn (a worker, so
-        whoever waits for the screen's work waits for this too)."""
+        """Show the footer's keys and ask for the evidence panels once the loaded timeline
+        has been drawn (a worker, so whoever waits for the screen's work waits for this too)."""
         await self.timeline.wait_for_refresh()
+        for footer in self.query(HeldFooter):
+            footer.release()
         # Their modules (and their sources') load in a thread: the screen keeps answering keys.
         # A module that fails to import fails again when its panel is made, as it always did.
         lazy = [f for f in self._unmounted.values() if isinstance(f, EvidencePanel)]
