@@ -687,6 +687,20 @@ def test_drafts_are_per_investigation(store: NotebookStore) -> None:
     assert store.get_draft(b.id, "note") is None
 
 
+def test_drafts_reads_every_draft_of_one_investigation(store: NotebookStore) -> None:
+    a = store.create_investigation("a")
+    b = store.create_investigation("b")
+    assert store.drafts(a.id) == {}
+    store.save_draft(a.id, "note:text", "saw 5")
+    store.save_draft(a.id, "note:text", "saw 502s")
+    store.save_draft(a.id, "action:owner", "")
+    store.save_draft(b.id, "note:text", "for b")
+    store.clear_draft(b.id, "note:text")
+    store.save_draft(b.id, "decision:text", "roll back")
+    assert store.drafts(a.id[:3]) == {"note:text": "saw 502s", "action:owner": ""}
+    assert store.drafts(b.id) == {"decision:text": "roll back"}
+
+
 def test_entries_read_back_are_the_entries_the_dataclass_would_build(
     store: NotebookStore,
 ) -> None:

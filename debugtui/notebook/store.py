@@ -648,6 +648,17 @@ class NotebookStore:
             ).fetchone()
         return None if row is None else row[0]
 
+    def drafts(self, inv_id: str) -> dict[str, str]:
+        """Every draft of the investigation, by key: what :meth:`get_draft` gives for each,
+        read at once (a worker opening an investigation waited for the GIL after each query
+        while the UI thread was busy; see :meth:`entries`)."""
+        with self._read() as conn:
+            full_id = self._resolve(conn, inv_id)
+            rows = conn.execute(
+                "SELECT key, text FROM drafts WHERE investigation_id = ?", (full_id,)
+            ).fetchall()
+        return dict(rows)
+
     def clear_draft(self, inv_id: str, key: str) -> None:
         with self._write() as conn:
             full_id = self._resolve(conn, inv_id)

@@ -339,10 +339,10 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
                 inv = store.get_investigation(wanted)
             except NotFoundError as exc:
                 return self.LoadFailed(str(exc))
+            saved = store.drafts(inv.id)
             drafts: dict[EntryKind, dict[str, str]] = {}
             for kind, fields in FIELDS.items():
-                saved = {f: store.get_draft(inv.id, draft_key(kind, f)) for f in fields}
-                found = {f: text for f, text in saved.items() if text is not None}
+                found = {f: saved[key] for f in fields if (key := draft_key(kind, f)) in saved}
                 if found:
                     drafts[kind] = found
             return self.Loaded(inv, store.entries(inv.id, at_once=True), drafts)
