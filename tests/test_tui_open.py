@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from test_tui_support import QuietSource, frozen_clock, settle
 from textual import events
+from textual.app import ComposeResult
+from textual.message_pump import MessagePump
 from textual.widgets import TabbedContent, TabPane
 
 from debugtui.config import Config
@@ -23,6 +25,7 @@ from debugtui.tui.app import DebugApp, make_app
 from debugtui.tui.panels.base import SourcePanel
 from debugtui.tui.panels.findings import FindingsPanel
 from debugtui.tui.screens.investigation import PANELS, InvestigationScreen
+from debugtui.tui.store_queue import StoreQueue
 
 NOTES = 40
 EVIDENCE_TABS = {"Deploys", "Logs", "Queries", "Containers", "Sockets", "System"}
@@ -139,3 +142,29 @@ async def test_opening_styles_the_screen_once_and_a_later_resume_restyles_it(
         screen.post_message(events.ScreenResume())
         await settle(pilot)
         assert restyled == [screen]
+
+
+async def test_the_notebook_is_asked_for_before_the_screen_is_built(
+    store: NotebookStore, inv: Investigation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    happened: list[str] = []
+    submit = StoreQueue.submit
+    compose = InvestigationScreen.compose
+
+    def asking(queue: StoreQueue, target: MessagePump, what: str, *args: Any) -> None:
+        happened.append(what)
+        submit(queue, target, what, *args)
+
+    def composing(screen: InvestigationScreen) -> ComposeResult:
+        happened.append("build the screen")
+        return compose(screen)
+
+    monkeypatch.setattr(StoreQueue, "submit", asking)
+    monkeypatch.setattr(InvestigationScreen, "compose", composing)
+    app, _ = recording_app(store, inv)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, InvestigationScreen)
+        assert happened[:2] == ["open the investigation", "build the screen"]
+        assert screen.timeline.entries == store.entries(inv.id)

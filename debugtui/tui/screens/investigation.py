@@ -263,6 +263,8 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
             self.markdown = markdown
 
     def __init__(self, session: Session, investigation_id: str) -> None:
+        """Made in the running app and pushed at once: the store is asked for the
+        investigation here, and its answer is posted to the screen."""
         super().__init__()
         self.session = session
         self.investigation_id = investigation_id
@@ -273,6 +275,10 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         self._unmounted: dict[str, Callable[[], Widget]] = {}
         """Tab id -> the factory of its evidence panel, for the panels not mounted yet."""
         self._resumed = False
+        # Reading 10,000 entries takes the store's thread a while: asked as the screen is made,
+        # the thread is going while the screen is built (the answer is handled once the screen
+        # is mounted: its messages wait for that).
+        self._load()
 
     def post_message(self, message: Message) -> bool:
         if isinstance(message, events.ScreenResume) and not self._resumed:
@@ -284,9 +290,6 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         return super().post_message(message)
 
     def compose(self) -> ComposeResult:
-        # Reading 10,000 entries takes the store's thread a while: start before building the
-        # screen, not after, so the two overlap (the answer is handled once mounted).
-        self._load()
         yield InvestigationHeader(self.session.clock).data_bind(InvestigationScreen.investigation)
         yield PhaseRail().data_bind(InvestigationScreen.investigation)
         with EvidenceTabs(id="panels"):
