@@ -19,6 +19,7 @@ from test_tui_support import QuietSource, settle
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
 
+import debugtui.playbooks
 from debugtui.config import Config, DeploysConfig, LogsConfig
 from debugtui.demo.incident import DEPLOY_TAG, DemoFiles, build_incident, build_logs
 from debugtui.notebook.model import EntryKind, Investigation, Severity
@@ -306,6 +307,28 @@ async def test_a_playbook_is_suggested_only_without_one(
                 text = line.visual.plain  # type: ignore[attr-defined]
                 assert "try the deploy-errors playbook" in text
                 assert "deploy_before_errors" in text or "error_spike" in text
+
+
+async def test_the_playbooks_are_read_only_once_a_finding_needs_them(
+    store: NotebookStore, inv: Investigation, logs: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    load = debugtui.playbooks.load_playbooks
+
+    def counting() -> debugtui.playbooks.Loaded:
+        reads.append("playbooks")
+        return load()
+
+    monkeypatch.setattr(debugtui.playbooks, "load_playbooks", counting)
+    app = make_app(store, open_id=inv.id, sources=QuietSource)  # the panels find nothing
+    async with app.run_test(size=(120, 36)) as pilot:
+        panel = await open_findings(pilot)
+        assert not panel.findings
+        assert reads == ["playbooks"]  # the playbook rail's, not the findings panel's
+        await feed(pilot, logs)
+        assert panel.findings
+        assert reads == ["playbooks", "playbooks"]
+        assert panel.query_one("#findings-playbook", Static).has_class("-shown")
 
 
 async def test_a_failed_source_is_named_and_its_last_findings_stay(

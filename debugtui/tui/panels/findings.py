@@ -193,14 +193,14 @@ class FindingsPanel(IncidentTab):
         self.suspects: set[str] = set()
         """Subjects (deploys) marked suspect by a note in the notebook."""
         self._playbooks: Mapping[str, Any] = {}
+        self._playbooks_asked = False
+        """The playbooks are read (in a thread) when a suggestion first needs them: read as the
+        panel mounted, they competed with the opening notebook for the GIL."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="findings-status")
         yield Static(id="findings-playbook")
         yield KeyedList(id="findings-list")
-
-    def on_mount(self) -> None:
-        self._load_playbooks()
 
     @work(thread=True, exit_on_error=False, group="findings")
     def _load_playbooks(self) -> None:
@@ -291,8 +291,12 @@ class FindingsPanel(IncidentTab):
         line = self.query_one("#findings-playbook", Static)
         inv = self.investigation
         suggestion = None
-        if inv is not None and inv.playbook_id is None and self._playbooks and self.findings:
-            suggestion = findings_suggestion(self.findings, self._playbooks, None)
+        if inv is not None and inv.playbook_id is None and self.findings:
+            if not self._playbooks_asked:
+                self._playbooks_asked = True
+                self._load_playbooks()  # shown when they are read
+            if self._playbooks:
+                suggestion = findings_suggestion(self.findings, self._playbooks, None)
         if suggestion is None:
             line.remove_class("-shown")
             return
