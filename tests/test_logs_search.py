@@ -318,9 +318,9 @@ def test_an_unexpected_failure_costs_one_file_not_the_search(
     app_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A stand-in for a bug: the engine raising on the first file searched."""
-    from debugtui.sources import logsearch
+    from debugtui.sources import logsearch_py
 
-    real_scan = logsearch.scan
+    real_scan = logsearch_py.scan
     calls: list[int] = []
 
     def flaky(*args: object, **kwargs: object) -> object:
@@ -329,7 +329,7 @@ def test_an_unexpected_failure_costs_one_file_not_the_search(
             raise ValueError("boom")
         return real_scan(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(logsearch, "scan", flaky)
+    monkeypatch.setattr(logsearch_py, "scan", flaky)
     other = tmp_path / "other.log"
     write_log(other, entries(10))
     result = run_search(_query(app_log, other, pattern="api", engine="python"))

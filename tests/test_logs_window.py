@@ -290,3 +290,39 @@ def test_a_window_outside_the_file_plans_almost_nothing(day_log: Path) -> None:
     assert size - start < 70_000 and end == size
     start, end, _ = _plan(day_log, None, START - timedelta(days=3))
     assert start == 0 and end < 70_000
+
+
+def test_batch_times_are_the_times_resolving_each_hit_gives(tmp_path: Path) -> None:
+    """``ReadBack.micros_each`` (a window count's batches) times every hit, continuation
+    lines included and across batches, as resolving each hit on its own does."""
+    from debugtui.sources.logfiles import expand_paths, inspect
+    from debugtui.sources.logresults import Hit
+    from debugtui.sources.logseek import ReadBack
+    from debugtui.sources.logtimes import to_micros
+
+    path = tmp_path / "app.log"
+    write_log(path, entries(400, seed=5, trace_every=5))
+    data = path.read_bytes()
+    hits: list[tuple[int | None, int, bytes]] = []
+    offset = 0
+    for number, line in enumerate(data.split(b"\n")[:-1], start=1):
+        if number % 2 or not line.startswith(b"2026"):  # every other line, each trace line
+            hits.append((number, offset, line))
+        offset += len(line) + 1
+    info = inspect(expand_paths((str(path),))[0][0])
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        expected = []
+        one_by_one = ReadBack(fd, info.time_parser(), len(data))
+        for number, at, line in hits:
+            hit = Hit(at, number, line)
+            one_by_one.resolve(hit)
+            expected.append(None if hit.time is None else to_micros(hit.time))
+        batched = ReadBack(fd, info.time_parser(), len(data))
+        got = [
+            t for cut in range(0, len(hits), 37) for t in batched.micros_each(hits[cut : cut + 37])
+        ]
+    finally:
+        os.close(fd)
+    assert any(not line.startswith(b"2026") for _, _, line in hits) and None not in expected
+    assert got == expected

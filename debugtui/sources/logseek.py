@@ -295,17 +295,41 @@ class ReadBack:
         """The time of a hit nobody keeps, given as rg reports it (line number, offset,
         bytes), in microseconds since the epoch: what :meth:`resolve` finds, without making
         a :class:`Hit` or a datetime for a line with its own timestamp (a window count)."""
+        return self.micros_each([hit])[0]
+
+    def micros_each(self, hits: list[tuple[int | None, int, bytes]]) -> list[int | None]:
+        """:meth:`micros` of each hit, in order. A window count's hot loop (one call per
+        batch of rg's output): a line with its own timestamp, the usual hit, costs a find
+        and a conversion; it becomes the remembered head only when a continuation line
+        needs it, or once the batch is done."""
         parser = self.parser
         if parser is None:
-            return None
-        own = parser.find(hit[2])
-        if own is not None:
-            self._head, self._head_hit, self._head_found = hit, None, own
-            self._clean_from = hit[1]
-            return parser.micros(own)
-        scratch = Hit(hit[1], hit[0], hit[2])
-        self._resolve_continuation(scratch)
-        return None if scratch.time is None else to_micros(scratch.time)
+            return [None] * len(hits)
+        find, micros = parser.find, parser.micros
+        times: list[int | None] = []
+        append = times.append
+        head = None
+        """The last hit with its own timestamp, and that timestamp, not yet remembered."""
+        for hit in hits:
+            own = find(hit[2])
+            if own is not None:
+                head = hit, own
+                append(micros(own))
+                continue
+            if head is not None:
+                self._remember_head(*head)
+                head = None
+            scratch = Hit(hit[1], hit[0], hit[2])
+            self._resolve_continuation(scratch)
+            append(None if scratch.time is None else to_micros(scratch.time))
+        if head is not None:
+            self._remember_head(*head)
+        return times
+
+    def _remember_head(self, hit: tuple[int | None, int, bytes], own: re.Match[bytes]) -> None:
+        """``hit``, a line with its own timestamp ``own`` (left unconverted), as the head."""
+        self._head, self._head_hit, self._head_found = hit, None, own
+        self._clean_from = hit[1]
 
     def _head_when(self) -> datetime | None:
         """The head's time, converted now if :meth:`micros` left it as text."""
