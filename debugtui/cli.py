@@ -54,6 +54,27 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message}")
 
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # argparse's, given the width it would look up itself: argparse makes a formatter
+        # for every add_argument, and one without a width imports shutil, whose compression
+        # modules cost ~2 ms of each start-up (``debugtui logs`` is timed against rg)
+        return self.formatter_class(prog=self.prog, width=terminal_columns() - 2)
+
+
+def terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns`` without importing shutil: ``$COLUMNS`` when a
+    positive number, else the width of the terminal on stdout, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
 
 def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
     """The command modules parsing ``argv`` needs: the one that registers the command it

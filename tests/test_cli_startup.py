@@ -130,3 +130,34 @@ def test_logs_as_a_program_exits_at_once_with_its_output_and_status(tmp_path: Pa
     missing = run("ERROR", "--path", str(tmp_path / "gone.log"))
     assert missing.returncode == 2
     assert missing.stderr.startswith("debugtui logs: no readable log file")
+
+
+@pytest.mark.parametrize("columns", [None, "", "0", "-3", "abc", "57", "200"])
+def test_help_is_as_wide_as_argparse_makes_it(
+    columns: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from debugtui.cli import terminal_columns
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert terminal_columns() == shutil.get_terminal_size().columns
+    parser = build_parser(["logs"])
+    assert parser._get_formatter()._width == argparse.HelpFormatter("debugtui")._width
+
+
+def test_logs_does_not_import_shutil(tmp_path: Path) -> None:
+    """argparse asks shutil for the terminal's width (shutil loads the compression modules):
+    the parser gives the width itself, so ``debugtui logs`` starts without it."""
+    log = tmp_path / "app.log"
+    log.write_text("2026-11-24T13:07:00Z ERROR boom\n")
+    code = (
+        "import json, sys\n"
+        "from debugtui.cli import main\n"
+        f"status = main(['logs', 'ERROR', '--path', {str(log)!r}, '--count'])\n"
+        "print(json.dumps(sorted(m for m in ('shutil', 'bz2', 'lzma') if m in sys.modules)))\n"
+    )
+    assert _modules_loaded_by(code) == []
