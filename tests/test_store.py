@@ -616,6 +616,24 @@ def test_entries_read_at_once_are_the_entries_read_row_by_row(store: NotebookSto
     assert [vars(e) for e in at_once] == [vars(e) for e in row_by_row]
 
 
+def test_a_damaged_entry_read_at_once_is_named_as_row_by_row(tmp_path: Path) -> None:
+    # A BLOB where the data's JSON belongs fails SQLite's JSON aggregate as a whole; the
+    # responder must still be told which entry is damaged, not "cannot read notebook".
+    db = tmp_path / "notebook.db"
+    with NotebookStore(db) as store:
+        inv = store.create_investigation("x")
+        store.add_entry(inv.id, EntryKind.NOTE, "fine")
+        bad = store.add_entry(inv.id, EntryKind.NOTE, "spoilt")
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE entries SET data = x'00ff' WHERE id = ?", (bad.id,))
+    conn.commit()
+    conn.close()
+    with NotebookStore(db) as store:
+        for at_once in (False, True):
+            with pytest.raises(StoreError, match=rf"^entry {bad.id} is damaged in the notebook"):
+                store.entries(inv.id, at_once=at_once)
+
+
 def test_update_entry_edits_text_time_star_and_data(store: NotebookStore) -> None:
     inv = store.create_investigation("x")
     entry = store.add_entry(inv.id, EntryKind.NOTE, "typo")

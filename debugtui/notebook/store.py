@@ -545,17 +545,19 @@ class NotebookStore:
                 f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE investigation_id = ? "
                 "ORDER BY happened_at, id"
             )
-            rows: list[Any]
+            array = None
             if at_once:
                 # An aggregate over an ordered subquery sees its rows in that order: SQLite
                 # does not flatten such a subquery into the outer query.
-                (array,) = conn.execute(
-                    f"SELECT json_group_array(json_array({_ENTRY_COLUMNS})) FROM ({ordered})",
-                    (full_id,),
-                ).fetchone()
-            else:
-                rows = conn.execute(ordered, (full_id,)).fetchall()
-        if at_once:
+                with suppress(sqlite3.OperationalError):
+                    (array,) = conn.execute(
+                        f"SELECT json_group_array(json_array({_ENTRY_COLUMNS})) FROM ({ordered})",
+                        (full_id,),
+                    ).fetchone()
+            # A row JSON cannot hold (a BLOB in a damaged file) fails the aggregate as a
+            # whole; read row by row, it is named: "entry N is damaged".
+            rows: list[Any] = conn.execute(ordered, (full_id,)).fetchall() if array is None else []
+        if array is not None:
             rows = json.loads(array)
         return [_entry_from_row(row) for row in rows]
 
