@@ -4,6 +4,7 @@ restarts, exit code and kill flags; resource use of the running ones; tables and
 from __future__ import annotations
 
 import json
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -18,6 +19,7 @@ from debugtui.sources.containers import (
     ContainerRead,
     ContainersData,
     ContainersSource,
+    _map,
     engine_from_ping,
     engine_name,
 )
@@ -242,8 +244,7 @@ def test_container_removed_between_list_and_inspect_is_skipped_with_warning(
     finally:
         podman_engine.remove_container(name)
     warnings: list[str] = []
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        reads = containers_source.read_containers(api, summaries, warnings, pool)
+    reads = containers_source.read_containers(api, summaries, warnings)
     assert reads == []
     assert warnings == [f"{name}: removed while being read; skipped"]
 
@@ -356,3 +357,33 @@ def test_unchanged_containers_are_not_inspected_again(
     running = by_name(data)[podman_engine.names.running]
     assert running.stats is not None and running.health is None
     assert not any(i.startswith(running.id) for i in inspected)
+
+
+def test_concurrent_reads_keep_order_bound_workers_and_raise_the_first_failure() -> None:
+    """The per-container reads run on plain threads (no ``concurrent.futures``): results in
+    the list's order, never more than the workers asked at a time, and the exception of the
+    first item that failed, raised once every item is done."""
+    running = 0
+    most = 0
+    done: list[int] = []
+    lock = threading.Lock()
+
+    def work(item: int) -> int:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.01)
+        with lock:
+            running -= 1
+            done.append(item)
+        if item in (3, 7):
+            raise ValueError(f"item {item}")
+        return item * 10
+
+    assert _map(lambda i: i * 10, range(20), 4) == [i * 10 for i in range(20)]
+    assert _map(lambda i: i, [], 4) == []
+    with pytest.raises(ValueError, match="item 3"):
+        _map(work, range(12), 3)
+    assert sorted(done) == list(range(12))
+    assert most <= 3
