@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import signal
 import sys
 from collections.abc import Sequence
 
@@ -138,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`| head`): stop quietly, as a SIGPIPE death would, and point
         # stdout at /dev/null so the interpreter's final flush cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 128 + signal.SIGPIPE
+        return _sigpipe_status()
     except KeyboardInterrupt:
         return 130
 
@@ -152,5 +151,13 @@ def _exit_at_once(status: int) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
     except BrokenPipeError:
-        status = 128 + signal.SIGPIPE
+        status = _sigpipe_status()
     os._exit(status)
+
+
+def _sigpipe_status() -> int:
+    """The status a SIGPIPE death gives, as a shell reports it. ``signal`` is imported only
+    here: loading it costs ~1 ms of every start-up (``debugtui logs`` is timed against rg)."""
+    import signal
+
+    return 128 + signal.SIGPIPE

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -322,3 +328,48 @@ def test_empty_matches_at_block_ends_are_no_phantom_lines(
     path = tmp_path / "edge.log"
     path.write_text(text)
     assert _seen(_run(path, pattern, engine="python")) == _seen(_run(path, pattern, engine="rg"))
+
+
+def test_rg_started_with_our_standard_descriptors_closed_reads_and_writes_its_own(
+    tmp_path: Path,
+) -> None:
+    """rg is started with posix_spawn: when this process runs without stdin or stderr, the
+    descriptors made for rg can be 0-2 themselves and must still end up where rg reads
+    and writes them."""
+    log = tmp_path / "app.log"
+    log.write_text("a timeout\nfine\nanother timeout\n")
+    code = (
+        "import os, sys\n"
+        "from debugtui.sources import logsearch_rg\n"
+        "from debugtui.sources.logpattern import compile_pattern\n"
+        "os.close(0)\n"
+        "os.close(2)\n"
+        f"rg = logsearch_rg.RgProcess(logsearch_rg.rg_argv({str(VENV_RG)!r}, "
+        f"compile_pattern('timeout', False), count=True, target={str(log)!r}))\n"
+        "out = b''\n"
+        "while (data := rg.read(1.0)) is not None:\n"
+        "    out += data\n"
+        "print(out.decode().strip(), *rg.finish())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split() == ["2", "0"]
+
+
+def test_rg_killed_while_another_thread_waits_for_it_is_reaped_once(tmp_path: Path) -> None:
+    read_end, write_end = os.pipe()  # never written: rg waits for input until killed
+    rg = logsearch_rg.RgProcess(
+        logsearch_rg.rg_argv(str(VENV_RG), compile_pattern("x", False), count=True, target="-"),
+        stdin=read_end,
+    )
+    waiting = threading.Thread(target=rg.finish)
+    waiting.start()
+    time.sleep(0.1)
+    rg.kill()
+    waiting.join(timeout=30)
+    assert not waiting.is_alive()
+    status, _ = rg.finish()
+    assert status == -signal.SIGKILL
+    rg.kill()  # reaped: nothing to stop, no error
+    os.close(write_end)

@@ -21,7 +21,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import IO, Any
+
+from debugtui.sources.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -18,9 +18,12 @@ import re
 import stat
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
-from typing import IO, Any, NamedTuple
 
 from debugtui.sources.logtimes import TimeFormat, TimeParser, detect_format
+from debugtui.sources.records import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 HEAD_BYTES = 64 * 1024
 """Bytes read from the start of each file to detect its time format and binary content."""

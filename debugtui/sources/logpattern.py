@@ -19,7 +19,11 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Any, NamedTuple
+
+from debugtui.sources.records import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from typing import Any
 
 MIN_LITERAL = 3
 """A required literal this long lets rg skip most of a file with a fast substring scan."""

@@ -16,7 +16,11 @@ stays a frozen dataclass in ``logsnapshot`` (re-exported here, imported on first
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+
+from debugtui.sources.records import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_SLACK = timedelta(minutes=2)
 

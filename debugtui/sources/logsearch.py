@@ -18,7 +18,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
 
 from debugtui.sources.logfiles import (
     FileInfo,
@@ -60,6 +59,7 @@ from debugtui.sources.logtimes import (
     minute_of,
     to_micros,
 )
+from debugtui.sources.records import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from debugtui.sources.logsnapshot import LogSearchResult

@@ -23,10 +23,10 @@ import os
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from debugtui.sources.logresults import Hit
 from debugtui.sources.logtimes import TimeParser, to_micros
+from debugtui.sources.records import NamedTuple
 
 CHUNK = 64 * 1024
 """Bytes read per probe or per step of reading back."""

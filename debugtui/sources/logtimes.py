@@ -29,7 +29,8 @@ import re
 import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
-from typing import NamedTuple
+
+from debugtui.sources.records import NamedTuple
 
 UTC = timezone.utc
 
