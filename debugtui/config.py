@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-APP = "debugtui"
+from debugtui.configpaths import APP, config_candidates
+from debugtui.configpaths import xdg_config_home as _xdg_config_home
 
 
 class ConfigError(Exception):
@@ -36,7 +37,7 @@ class ConfigError(Exception):
 
 
 def xdg_config_home() -> Path:
-    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return Path(_xdg_config_home())
 
 
 def xdg_data_home() -> Path:
@@ -148,15 +149,11 @@ class Config:
 
     def docker_host(self, env: Mapping[str, str] | None = None) -> str | None:
         """The engine address: configured, else ``DOCKER_HOST``, else an existing socket."""
-        env = os.environ if env is None else env
         if self.containers.host:
             return self.containers.host
-        if env.get("DOCKER_HOST"):
-            return env["DOCKER_HOST"]
-        for sock in ("/var/run/docker.sock", "/run/podman/podman.sock"):
-            if Path(sock).exists():
-                return f"unix://{sock}"
-        return None
+        from debugtui.sources.engineapi import default_host  # loads with the source anyway
+
+        return default_host(env)
 
     def deploy_repos(self) -> tuple[str, ...]:
         if self.deploys.repos:
@@ -181,7 +178,7 @@ def find_config_file(explicit: str | os.PathLike[str] | None = None) -> Path | N
         if not path.is_file():
             raise ConfigError(path, "config file not found")
         return path
-    for candidate in (Path("debugtui.toml"), config_dir() / "config.toml"):
+    for candidate in map(Path, config_candidates()):
         if candidate.is_file():
             return candidate
     return None

@@ -58,10 +58,27 @@ def _names(args: argparse.Namespace) -> list[str] | None:
 
 
 def snapshot(args: argparse.Namespace) -> int:
+    # The engine is asked first, while the modules below load (see containerprefetch).
+    prefetch = None
+    if not args.source or "containers" in args.source:
+        from debugtui.sources.containerprefetch import Prefetch, engine_address
+
+        host = engine_address(args.config)
+        prefetch = None if host is None else Prefetch(host, args.timeout)
+
     from debugtui.cli import UsageError
+    from debugtui.config import Config
+    from debugtui.sources.base import Source
     from debugtui.sources.collect import Collection, default_params
-    from debugtui.sources.registry import SOURCES
+    from debugtui.sources.registry import SOURCES, make_source
     from debugtui.timewindow import TimeParseError, parse_when
+
+    def factory(name: str, config: Config) -> Source:
+        if name == "containers" and prefetch is not None:
+            from debugtui.sources.containers import ContainersSource
+
+            return ContainersSource(config, prefetch=prefetch)
+        return make_source(name, config)
 
     config = _config(args)
     names = _names(args) or list(SOURCES)
@@ -71,7 +88,7 @@ def snapshot(args: argparse.Namespace) -> int:
         except TimeParseError as exc:
             raise UsageError(f"debugtui snapshot: --since: {exc}") from exc
     params = {name: default_params(name, config, args.since) for name in names}
-    collecting = Collection(names, config, params, timeout_s=args.timeout)
+    collecting = Collection(names, config, params, timeout_s=args.timeout, factory=factory)
     # The document's modules (the findings' rules) load while the sources wait on engines.
     from debugtui.export.snapshot import snapshot_document, snapshot_markdown
 

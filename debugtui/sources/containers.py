@@ -46,14 +46,13 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from debugtui.config import Config
 from debugtui.sources.base import Source, SourceError, Table, describe
@@ -76,14 +75,19 @@ from debugtui.sources.containerstats import (
 )
 from debugtui.sources.engineapi import (
     MINIMUM_API_VERSION,
-    NEWEST_API_VERSION,
     Engine,
     EngineError,
     EngineNotFound,
     LocalEngine,
     SdkEngine,
+    agreed_version,
+    engine_from_ping,
+    version_key,
 )
 from debugtui.timewindow import TimeParseError, format_duration, parse_when
+
+if TYPE_CHECKING:
+    from debugtui.sources.containerprefetch import Prefetch
 
 DEFAULT_SINCE = "1h"
 MAX_WORKERS = 8
@@ -278,12 +282,15 @@ class ContainersSource(Source):
     """Params: ``since`` (events window: a duration or ISO time, default 1h) and ``name``
     (only containers whose name contains it). Keeps its engine client, the previous CPU
     sample of each container and the event history between collects: reuse one object and
-    ``close`` it when done."""
+    ``close`` it when done. ``prefetch``: the first collect's requests, already sent to the
+    engine (see :mod:`debugtui.sources.containerprefetch`), used if its host is the one
+    found."""
 
     name = "containers"
 
-    def __init__(self, config: Config | None = None) -> None:
+    def __init__(self, config: Config | None = None, *, prefetch: Prefetch | None = None) -> None:
         super().__init__(config)
+        self._prefetch = prefetch
         self._client: Engine | None = None
         self._client_host: str | None = None
         self._logs_client: Any = None
@@ -426,8 +433,11 @@ class ContainersSource(Source):
         if self._client is not None and self._client_host == host:
             return self._client
         self.close()
-        if host.startswith("unix://"):
-            engine: Engine = LocalEngine(host[len("unix://") :], self.timeout_s)
+        prefetch, self._prefetch = self._prefetch, None  # its answers are a first collect's
+        if prefetch is not None and prefetch.host == host:
+            engine: Engine = prefetch.engine(self.timeout_s)
+        elif host.startswith("unix://"):
+            engine = LocalEngine(host[len("unix://") :], self.timeout_s)
         else:
             engine = SdkEngine(host, self.timeout_s, MAX_WORKERS + 1)
         try:
@@ -444,10 +454,10 @@ class ContainersSource(Source):
             engine.close()
             raise
         api_version, self._engine, self._podman = found
-        engine.api_version = min(api_version, NEWEST_API_VERSION, key=_version_key)
+        engine.api_version = agreed_version(api_version)
         # one_shot (API 1.41+) answers at once; without it the engine waits for a second
         # sample of its own, about a second per container.
-        self._one_shot = _version_key(engine.api_version) >= _version_key("1.41")
+        self._one_shot = version_key(engine.api_version) >= version_key("1.41")
         self._client, self._client_host = engine, host
         return engine
 
@@ -825,25 +835,6 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 def _errno(exc: BaseException) -> int | None:
     return exc.errno if isinstance(exc, OSError) else None
-
-
-def engine_from_ping(headers: Mapping[str, str]) -> tuple[str, str, bool] | None:
-    """(API version, engine name, is podman) from ``/_ping``'s headers (lowercase names);
-    None when they do not say (a proxy in between, an engine that sends no ``Server``)."""
-    api_version = headers.get("api-version")
-    match = re.match(r"(Libpod|Docker)/(\S+)", headers.get("server") or "")
-    if not api_version or match is None:
-        return None
-    podman = match.group(1) == "Libpod"
-    return api_version, f"{'Podman' if podman else 'Docker'} Engine {match.group(2)}", podman
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    """``1.41`` -> (1, 41), for comparing API versions; junk sorts first."""
-    try:
-        return tuple(int(part) for part in version.split("."))
-    except ValueError:
-        return (0,)
 
 
 def engine_name(version: Mapping[str, Any]) -> str:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
 import socket
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
@@ -33,6 +35,44 @@ MINIMUM_API_VERSION = "1.24"
 NEWEST_API_VERSION = "1.45"
 """The newest version the requests here were written against (what docker SDK 7 speaks)."""
 _MAX_LINE = 65536
+DEFAULT_SOCKETS = ("/var/run/docker.sock", "/run/podman/podman.sock")
+"""Where an engine listens when ``DOCKER_HOST`` says nothing: Docker's, then podman's."""
+
+
+def default_host(env: Mapping[str, str] | None = None) -> str | None:
+    """The engine address when none is configured: ``DOCKER_HOST``, else the first of
+    :data:`DEFAULT_SOCKETS` that exists; None without either."""
+    env = os.environ if env is None else env
+    if env.get("DOCKER_HOST"):
+        return env["DOCKER_HOST"]
+    for sock in DEFAULT_SOCKETS:
+        if os.path.exists(sock):
+            return f"unix://{sock}"
+    return None
+
+
+def engine_from_ping(headers: Mapping[str, str]) -> tuple[str, str, bool] | None:
+    """(API version, engine name, is podman) from ``/_ping``'s headers (lowercase names);
+    None when they do not say (a proxy in between, an engine that sends no ``Server``)."""
+    api_version = headers.get("api-version")
+    match = re.match(r"(Libpod|Docker)/(\S+)", headers.get("server") or "")
+    if not api_version or match is None:
+        return None
+    podman = match.group(1) == "Libpod"
+    return api_version, f"{'Podman' if podman else 'Docker'} Engine {match.group(2)}", podman
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``1.41`` -> (1, 41), for comparing API versions; junk sorts first."""
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:
+        return (0,)
+
+
+def agreed_version(engine_version: str) -> str:
+    """The API version to ask in: the engine's, at most :data:`NEWEST_API_VERSION`."""
+    return min(engine_version, NEWEST_API_VERSION, key=version_key)
 
 
 class EngineError(Exception):
@@ -130,7 +170,8 @@ class Engine:
         answer.read()
         return answer.headers
 
-    def _path(self, path: str, params: Mapping[str, str] | None, versioned: bool) -> str:
+    def target(self, path: str, params: Mapping[str, str] | None, versioned: bool) -> str:
+        """The request target of ``path`` with ``params``, as sent: what identifies a GET."""
         target = quote(f"/v{self.api_version}{path}" if versioned else path)
         return f"{target}?{urlencode(params)}" if params else target
 
@@ -158,7 +199,7 @@ class LocalEngine(Engine):
             sock.settimeout(self.timeout_s if timeout_s is None else timeout_s)
             sock.connect(self.socket_path)
             request = (
-                f"GET {self._path(path, params, versioned)} HTTP/1.0\r\n"
+                f"GET {self.target(path, params, versioned)} HTTP/1.0\r\n"
                 "Host: docker\r\nUser-Agent: debugtui\r\n\r\n"
             )
             sock.sendall(request.encode("ascii"))
@@ -224,7 +265,7 @@ class SdkEngine(Engine):
     ) -> Answer:
         api = self._api
         response = api._get(
-            api.base_url + self._path(path, None, versioned),
+            api.base_url + self.target(path, None, versioned),
             params=dict(params or {}),
             stream=True,
             timeout=self.timeout_s if timeout_s is None else timeout_s,
