@@ -257,3 +257,39 @@ def test_micros_from_a_cached_minute_equals_converting_each_second() -> None:
         assert found is not None, line
         when = TimeParser(FORMATS_BY_NAME["iso"], REF).convert(found)
         assert parser.micros(found) == (None if when is None else to_micros(when)), line
+
+
+_OWN_PIECES = st.sampled_from(
+    [b"2026-11-25T11:57:01", b"2026-11-25 11:57:01", b"2026-11-25T11:57", b".123", b",5",
+     b".1234567891", b"Z", b"z", b"Zx", b" +05:30", b"+05", b"-0130", b" UTC", b" INFO", b"7",
+     b" ", b"[", b"x", b"2026-13-25T11:57:01", b"2026-11-25T11:57:60", b"\xff"]
+)  # fmt: skip
+
+
+@given(st.lists(st.lists(_OWN_PIECES, max_size=6).map(b"".join), max_size=30))
+@settings(max_examples=400)
+def test_micros_own_is_micros_of_find_or_false_line_after_line(lines: list[bytes]) -> None:
+    """The batch of a window count against each line found and converted on its own; the
+    lines share a parser, so later ones read what earlier ones cached (seconds, minutes and
+    fractions), whatever follows a known second."""
+    for fmt in (FORMATS_BY_NAME["iso"], FORMATS_BY_NAME["iso"]._replace(max_start=16)):
+        parser = TimeParser(fmt, REF)
+        for batch in (lines, lines):  # the second round reads the caches
+            expected = []
+            for line in batch:
+                found = TimeParser(fmt, REF).find(line)
+                if found is None:
+                    expected.append(False)
+                else:
+                    when = TimeParser(fmt, REF).convert(found)
+                    expected.append(None if when is None else to_micros(when))
+            assert parser.micros_own(batch) == expected
+
+
+def test_micros_own_of_other_formats_is_micros_of_find() -> None:
+    parser = TimeParser(FORMATS_BY_NAME["clf"], REF)
+    line = b'1.2.3.4 - - [25/Nov/2026:11:57:01 +0000] "GET /"'
+    assert parser.micros_own([line, b"  continued"]) == [
+        to_micros(at(2026, 11, 25, 11, 57, 1)),
+        False,
+    ]

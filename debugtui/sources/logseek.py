@@ -299,36 +299,35 @@ class ReadBack:
 
     def micros_each(self, hits: list[tuple[int | None, int, bytes]]) -> list[int | None]:
         """:meth:`micros` of each hit, in order. A window count's hot loop (one call per
-        batch of rg's output): a line with its own timestamp, the usual hit, costs a find
-        and a conversion; it becomes the remembered head only when a continuation line
-        needs it, or once the batch is done."""
+        batch of rg's output): a line with its own timestamp, the usual hit, is timed by
+        :meth:`TimeParser.micros_own`; it becomes the remembered head only when a
+        continuation line needs it, or once the batch is done."""
         parser = self.parser
         if parser is None:
             return [None] * len(hits)
-        find, micros = parser.find, parser.micros
-        times: list[int | None] = []
-        append = times.append
-        head = None
-        """The last hit with its own timestamp, and that timestamp, not yet remembered."""
-        for hit in hits:
-            own = find(hit[2])
-            if own is not None:
-                head = hit, own
-                append(micros(own))
+        times = parser.micros_own([hit[2] for hit in hits])
+        head = -1
+        """The index of the last hit with its own timestamp, not yet remembered."""
+        for index, when in enumerate(times):
+            if when is not False:
+                head = index
                 continue
-            if head is not None:
-                self._remember_head(*head)
-                head = None
+            if head >= 0:
+                self._remember_head(hits[head])
+                head = -1
+            hit = hits[index]
             scratch = Hit(hit[1], hit[0], hit[2])
             self._resolve_continuation(scratch)
-            append(None if scratch.time is None else to_micros(scratch.time))
-        if head is not None:
-            self._remember_head(*head)
-        return times
+            times[index] = None if scratch.time is None else to_micros(scratch.time)
+        if head >= 0:
+            self._remember_head(hits[head])
+        return times  # type: ignore[return-value]  # no False is left
 
-    def _remember_head(self, hit: tuple[int | None, int, bytes], own: re.Match[bytes]) -> None:
-        """``hit``, a line with its own timestamp ``own`` (left unconverted), as the head."""
-        self._head, self._head_hit, self._head_found = hit, None, own
+    def _remember_head(self, hit: tuple[int | None, int, bytes]) -> None:
+        """``hit``, a line with its own timestamp, as the head (its time converted when a
+        continuation line asks for it)."""
+        assert self.parser is not None
+        self._head, self._head_hit, self._head_found = hit, None, self.parser.find(hit[2])
         self._clean_from = hit[1]
 
     def _head_when(self) -> datetime | None:

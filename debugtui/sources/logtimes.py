@@ -74,15 +74,21 @@ _ZONE_HOURS: dict[bytes, float] = {
 """Zone abbreviations PostgreSQL and others print; ambiguous ones take their common meaning
 (CST: US Central, IST: India). A word not listed is no zone (the time is naive: UTC)."""
 
-_ISO_CORE = (
-    rb"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?"
+_ISO_SECOND = rb"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)"
+"""An ISO time to the second: always 19 bytes (no alternatives of different lengths)."""
+_ISO_TAIL = (
+    rb"(?:[.,](\d{1,9}))?"
     rb"(?:(Z|z| ?[+-]\d\d(?::?\d\d)?(?![0-9])| [A-Z]{2,5}(?![A-Za-z0-9]))(?![A-Za-z0-9]))?"
 )
+"""What may follow the second: a fraction and a zone (always matches, if only empty)."""
+_ISO_CORE = _ISO_SECOND + _ISO_TAIL
 """The zone is Z, a numeric offset, or a capitalised word that counts only when it is in
 :data:`_ZONE_HOURS` (``INFO`` after a time is not a zone). A word rather than the list of
 names keeps this regex small: compiling it is part of every ``debugtui logs`` start-up."""
 _iso_full: list[re.Pattern[bytes]] = []
 """The whole-value ISO regex, compiled on first use (only JSON values need it)."""
+_iso_tail: list[re.Pattern[bytes]] = []
+"""``_ISO_TAIL`` compiled on first use (only :meth:`TimeParser.micros_own` needs it)."""
 
 SYSLOG_FUTURE_TOLERANCE = timedelta(days=1)
 """A syslog date later than the reference by more than this belongs to the year before."""
@@ -299,6 +305,7 @@ class TimeParser:
         "_last_raw",
         "_last_time",
         "_max_start",
+        "_minutes_us",
         "_search",
         "_seconds",
         "_seconds_us",
@@ -319,7 +326,8 @@ class TimeParser:
         """ISO times by their text up to the seconds: lines differ mostly in the fraction."""
         self._fractions: dict[bytes, timedelta] = {}
         self._seconds_us: dict[bytes, int | None] = {}
-        """As ``_seconds``, for :meth:`micros`."""
+        """As ``_seconds``, for :meth:`micros`: only texts a match gave (see micros_known)."""
+        self._minutes_us: dict[bytes, int | None] = {}
         self._fraction_us: dict[bytes, int] = {}
 
     def find(self, line: bytes) -> re.Match[bytes] | None:
@@ -399,14 +407,46 @@ class TimeParser:
         (zone offsets are whole minutes, so this is what converting the second gives)."""
         if len(self._seconds_us) >= SECONDS_CACHE:
             self._seconds_us.clear()
+            self._minutes_us.clear()
         minute_key = key[:16] + key[19:]
-        minute = self._seconds_us.get(minute_key, -1)
+        minute = self._minutes_us.get(minute_key, -1)
         if minute == -1:
             when = _from_iso_groups((*found.groups()[:5], b"00", None, zone))
-            minute = self._seconds_us[minute_key] = None if when is None else to_micros(when)
+            minute = self._minutes_us[minute_key] = None if when is None else to_micros(when)
         base = None if minute is None else minute + min(int(raw[17:19]), 59) * 1_000_000
         self._seconds_us[key] = base
         return base
+
+    def micros_own(self, lines: list[bytes]) -> list[int | bool | None]:
+        """For each line, :meth:`micros` of its :meth:`find`, or False when it has no
+        timestamp of its own (a continuation line). A window count's hot loop: a line that
+        starts with an ISO second already converted costs one small match (what follows
+        the second), not a search.
+
+        Exact: a text in ``_seconds_us`` came from a match, and the 19 bytes of a second
+        match wherever they stand, so such a line's time starts at its first byte, where
+        the fraction and zone after the second are matched as the full regex matches them.
+        """
+        find, micros = self.find, self.micros
+        if not self._iso:
+            return [False if (found := find(line)) is None else micros(found) for line in lines]
+        if not _iso_tail:
+            _iso_tail.append(re.compile(_ISO_TAIL))
+        tail = _iso_tail[0].match
+        seconds, fractions = self._seconds_us, self._fraction_us
+        times: list[int | bool | None] = []
+        append = times.append
+        for line in lines:
+            frac, zone = tail(line, 19).group(1, 2)  # type: ignore[union-attr]  # always matches
+            base = seconds.get(line[:19] + zone if zone else line[:19], False)
+            if frac and base is not False and base is not None:
+                step = fractions.get(frac)
+                base = False if step is None else base + step
+            if base is False:  # not seen yet, or no timestamp there
+                found = find(line)
+                base = False if found is None else micros(found)
+            append(base)
+        return times
 
     def __call__(self, line: bytes) -> datetime | None:
         found = self.find(line)
