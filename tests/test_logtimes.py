@@ -9,8 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from debugtui.sources.logtimes import (
+    DETECT_LINES,
     FORMATS,
     FORMATS_BY_NAME,
+    START_MARGIN,
+    TimeFormat,
     TimeParser,
     detect_format,
     from_epoch,
@@ -293,3 +296,45 @@ def test_micros_own_of_other_formats_is_micros_of_find() -> None:
         to_micros(at(2026, 11, 25, 11, 57, 1)),
         False,
     ]
+
+
+def _detect_trying_every_format(lines: list[bytes]) -> TimeFormat | None:
+    """detect_format without its shortcuts: every format over every sample line."""
+    sample = [line for line in lines if line.strip()][:DETECT_LINES]
+    best, best_starts = None, []
+    for fmt in FORMATS:
+        parser = TimeParser(fmt, REF)
+        starts = []
+        for line in sample:
+            found = parser.find(line)
+            if found is not None and parser.convert(found) is not None:
+                starts.append(found.start())
+        if len(starts) > len(best_starts):
+            best, best_starts = fmt, starts
+    if best is not None and best.kind == "iso" and best.max_start is not None:
+        best = best._replace(max_start=min(best.max_start, max(best_starts) + START_MARGIN))
+    return best
+
+
+_SAMPLE_LINES = st.sampled_from(
+    [b"2026-11-25T11:57:01.123Z INFO a", b'{"ts": 1795525620, "msg": "x"}',
+     b'{"time": "2026-11-25T11:57:01Z"}', b'1.2.3.4 - - [25/Nov/2026:11:57:01 +0000] "GET /"',
+     b"Nov 25 11:57:01 host app: x", b"2026/11/25 11:57:01 [error] 1#1: x", b"  at frame",
+     b"", b"x 2026-11-25 11:57:01 late"]
+)  # fmt: skip
+
+
+@given(st.lists(_SAMPLE_LINES, max_size=12))
+@settings(max_examples=300)
+def test_detect_format_skipping_formats_picks_what_trying_every_one_picks(
+    lines: list[bytes],
+) -> None:
+    assert detect_format(lines, REF) == _detect_trying_every_format(lines)
+
+
+@given(st.lists(_PIECES, max_size=12).map(b"".join))
+@settings(max_examples=600)
+def test_every_match_of_a_format_contains_the_text_it_needs(line: bytes) -> None:
+    for fmt in FORMATS:
+        found = TimeParser(fmt, REF).find(line)
+        assert found is None or fmt.needs in found.group(0), fmt.name

@@ -100,25 +100,34 @@ continuation of the entry above."""
 
 
 class TimeFormat(NamedTuple):
-    """One way a log writes times: a compiled regex and how to turn its groups into UTC.
+    """One way a log writes times: a regex and how to turn its groups into UTC.
 
     (The internal records of the logs modules are NamedTuples, not dataclasses: ``debugtui
     logs`` is timed against ``rg -c`` including start-up, and each dataclass costs about a
     millisecond to create at import, ``dataclasses`` itself several.)"""
 
     name: str
-    regex: re.Pattern[bytes]
+    source: bytes
+    """The regex, compiled when first used (:attr:`regex`): compiling all of them cost ~2 ms
+    of each ``debugtui logs`` start-up, and a file's detection usually needs two or three."""
     kind: str
     """Converter: "iso", "clf", "syslog", "slash" or "json"."""
     max_start: int | None = None
     """The match must start within this many bytes (searched up to ``max_start + 48``)
     and not right after a digit; None: anywhere (or anchored by the regex)."""
+    needs: bytes = b""
+    """Text every match contains: :func:`detect_format` skips the format (and compiling it)
+    for a sample without it."""
+
+    @property
+    def regex(self) -> re.Pattern[bytes]:
+        return re.compile(self.source)  # compiled once: re keeps the compiled patterns
 
 
 def _json_format(key: str) -> TimeFormat:
     value = rb'"((?:[^"\\]|\\.){1,64})"|(-?\d{1,20}(?:\.\d{1,9})?)(?![0-9.])'
-    regex = re.compile(rb'"' + re.escape(key.encode()) + rb'"\s*:\s*(?:' + value + rb")")
-    return TimeFormat(f"json:{key}", regex, "json")
+    regex = rb'"' + re.escape(key.encode()) + rb'"\s*:\s*(?:' + value + rb")"
+    return TimeFormat(f"json:{key}", regex, "json", needs=b'"' + key.encode() + b'"')
 
 
 JSON_KEYS = ("time", "timestamp", "ts", "@timestamp")
@@ -127,23 +136,24 @@ FORMATS: tuple[TimeFormat, ...] = (
     *(_json_format(key) for key in JSON_KEYS),
     TimeFormat(
         "clf",
-        re.compile(rb"\[(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]"),
+        rb"\[(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]",
         "clf",
         max_start=256,
+        needs=b"[",
     ),
     TimeFormat(
         "syslog",
-        re.compile(
-            rb"^(?:<\d{1,3}>)?([A-Z][a-z]{2}) ([ 1-3]?\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?"
-            rb"(?![0-9])"
-        ),
+        rb"^(?:<\d{1,3}>)?([A-Z][a-z]{2}) ([ 1-3]?\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?"
+        rb"(?![0-9])",
         "syslog",
+        needs=b":",
     ),
-    TimeFormat("iso", re.compile(_ISO_CORE), "iso", max_start=TIME_PREFIX),
+    TimeFormat("iso", _ISO_CORE, "iso", max_start=TIME_PREFIX, needs=b"-"),
     TimeFormat(
         "slash",
-        re.compile(rb"^(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)(?![0-9])"),
+        rb"^(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)(?![0-9])",
         "slash",
+        needs=b"/",
     ),
 )
 """Every known format, in tie-break order."""
@@ -487,9 +497,14 @@ def detect_format(lines: Iterable[bytes], reference: datetime | None = None) -> 
     """
     reference = reference or _now()
     sample = list(_first_nonempty(lines, DETECT_LINES))
+    text = b"\n".join(sample)
     best: TimeFormat | None = None
     best_starts: list[int] = []
     for fmt in FORMATS:
+        if len(best_starts) == len(sample):
+            break  # every line parsed: a later format could only tie, and a tie goes first
+        if fmt.needs not in text:
+            continue  # no line can match
         parser = TimeParser(fmt, reference)
         starts = []
         for line in sample:
