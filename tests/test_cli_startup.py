@@ -165,10 +165,10 @@ def test_logs_does_not_import_shutil(tmp_path: Path) -> None:
     assert _modules_loaded_by(code) == []
 
 
-def test_logs_loads_neither_typing_nor_subprocess_nor_signal(tmp_path: Path) -> None:
+def test_logs_loads_neither_typing_subprocess_signal_nor_glob(tmp_path: Path) -> None:
     """Together ~40M instructions of each ``debugtui logs`` start-up (timed against rg): the
-    records are namedtuples built without typing, rg starts with posix_spawn, and the CLI
-    imports signal only for a broken pipe."""
+    records are namedtuples built without typing, rg starts with posix_spawn, the CLI
+    imports signal only for a broken pipe, and glob is loaded only for a glob."""
     log = tmp_path / "app.log"
     log.write_text("2026-11-24T13:07:00Z ERROR boom\n2026-11-24T13:08:00Z ERROR again\n")
     code = (
@@ -177,7 +177,7 @@ def test_logs_loads_neither_typing_nor_subprocess_nor_signal(tmp_path: Path) -> 
         "for extra in ([], ['--since', '2026-11-24T13:07:30Z', '--count']):\n"
         f"    status = main(['logs', 'ERROR', '--path', {str(log)!r}, *extra])\n"
         "    assert status == 0, status\n"
-        "heavy = ('typing', 'subprocess', 'signal')\n"
+        "heavy = ('typing', 'subprocess', 'signal', 'glob')\n"
         "print(json.dumps(sorted(m for m in heavy if m in sys.modules)))\n"
     )
     assert _modules_loaded_by(code) == []

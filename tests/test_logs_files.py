@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import glob
 import gzip
 import os
 import threading
 from datetime import timedelta
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
 from test_logs_data import START, entries, set_mtime, write_log
 
 from debugtui.sources.logfiles import (
     expand_paths,
     inspect,
+    is_glob,
     order_rotations,
     rotated_siblings,
     rotation_base,
@@ -149,3 +153,21 @@ def test_rotated_siblings_lists_only_rotations(tmp_path: Path) -> None:
         (tmp_path / name).write_text("x\n")
     found = [Path(p).name for p in rotated_siblings(str(tmp_path / "app.log"))]
     assert found == ["app.log.1", "app.log.10.gz"]
+
+
+def test_a_file_without_siblings_has_none_and_regex_names_are_literal(tmp_path: Path) -> None:
+    """Siblings are looked for among names that start with the file's (the regex that
+    checks them is compiled only then); a name with regex characters is matched literally."""
+    lone = _log(tmp_path / "lone.log")
+    _log(tmp_path / "other.log.1")
+    assert rotated_siblings(str(lone)) == []
+    odd = _log(tmp_path / "a+b.log")
+    _log(tmp_path / "a+b.log.1")
+    _log(tmp_path / "aab.log.1")
+    assert rotated_siblings(str(odd)) == [str(tmp_path / "a+b.log.1")]
+
+
+@given(st.text(alphabet="ab*?[]/.x", max_size=12))
+def test_a_path_is_a_glob_exactly_when_glob_says_so(pattern: str) -> None:
+    """expand_paths tells globs apart without importing glob (it costs start-up time)."""
+    assert is_glob(pattern) == glob.has_magic(pattern)
