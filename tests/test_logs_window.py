@@ -18,7 +18,7 @@ from test_logs_data import START, entries, set_mtime, write_log
 from debugtui.sources import logsearch
 from debugtui.sources.logresults import LogQuery, LogSearchResult
 from debugtui.sources.logsearch import run_search
-from debugtui.sources.logseek import CHUNK, plan_window
+from debugtui.sources.logseek import CHUNK, lines_forward, next_line_start, plan_window
 from debugtui.sources.logtimes import FORMATS_BY_NAME, TimeParser
 
 UTC = timezone.utc
@@ -326,3 +326,23 @@ def test_batch_times_are_the_times_resolving_each_hit_gives(tmp_path: Path) -> N
         os.close(fd)
     assert any(not line.startswith(b"2026") for _, _, line in hits) and None not in expected
     assert got == expected
+
+
+@pytest.mark.parametrize("first", [0, 1, 4095, 4096, 4097, 20_000, 70_000])
+def test_reading_forward_finds_lines_longer_than_its_first_read(tmp_path: Path, first: int) -> None:
+    """Reading forward starts small and grows: lines around and past each read size come
+    out whole, and the next line start is found however far it is."""
+    lines = [b"a" * first, b"b" * 5000, b"", b"c" * 70_000, b"d"]
+    path = tmp_path / "long.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        assert [line for _, line in lines_forward(fd, 0, size)] == lines
+        starts = [0]
+        for line in lines[:-1]:
+            starts.append(starts[-1] + len(line) + 1)
+        assert next_line_start(fd, 1, size) == starts[1]
+        assert next_line_start(fd, starts[3] + 1, size) == starts[4]
+    finally:
+        os.close(fd)
