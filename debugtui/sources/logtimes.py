@@ -451,7 +451,11 @@ class TimeParser:
             base = seconds.get(line[:19] + zone if zone else line[:19], False)
             if frac and base is not False and base is not None:
                 step = fractions.get(frac)
-                base = False if step is None else base + step
+                if step is None:  # as micros() does: a new fraction needs no search
+                    if len(fractions) >= SECONDS_CACHE:
+                        fractions.clear()
+                    step = fractions[frac] = _fraction_us(frac)
+                base += step
             if base is False:  # not seen yet, or no timestamp there
                 found = find(line)
                 base = False if found is None else micros(found)
