@@ -334,7 +334,9 @@ def test_detect_format_skipping_formats_picks_what_trying_every_one_picks(
 
 @given(st.lists(_PIECES, max_size=12).map(b"".join))
 @settings(max_examples=600)
-def test_every_match_of_a_format_contains_the_text_it_needs(line: bytes) -> None:
+def test_every_match_of_a_format_has_the_text_and_first_byte_it_needs(line: bytes) -> None:
     for fmt in FORMATS:
         found = TimeParser(fmt, REF).find(line)
         assert found is None or fmt.needs in found.group(0), fmt.name
+        if found is not None and fmt.starts:
+            assert found.start() == 0 and line[0] in fmt.starts, fmt.name

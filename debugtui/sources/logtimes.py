@@ -118,6 +118,9 @@ class TimeFormat(NamedTuple):
     needs: bytes = b""
     """Text every match contains: :func:`detect_format` skips the format (and compiling it)
     for a sample without it."""
+    starts: bytes = b""
+    """For a regex anchored at the line start, the bytes a matching line can begin with
+    (skipped the same way when no sample line begins with one); empty: any."""
 
     @property
     def regex(self) -> re.Pattern[bytes]:
@@ -147,6 +150,7 @@ FORMATS: tuple[TimeFormat, ...] = (
         rb"(?![0-9])",
         "syslog",
         needs=b":",
+        starts=b"<ABCDEFGHIJKLMNOPQRSTUVWXYZ",
     ),
     TimeFormat("iso", _ISO_CORE, "iso", max_start=TIME_PREFIX, needs=b"-"),
     TimeFormat(
@@ -154,6 +158,7 @@ FORMATS: tuple[TimeFormat, ...] = (
         rb"^(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)(?![0-9])",
         "slash",
         needs=b"/",
+        starts=b"0123456789",
     ),
 )
 """Every known format, in tie-break order."""
@@ -502,12 +507,13 @@ def detect_format(lines: Iterable[bytes], reference: datetime | None = None) -> 
     reference = reference or _now()
     sample = list(_first_nonempty(lines, DETECT_LINES))
     text = b"\n".join(sample)
+    firsts = {line[0] for line in sample}  # non-empty lines: each has a first byte
     best: TimeFormat | None = None
     best_starts: list[int] = []
     for fmt in FORMATS:
         if len(best_starts) == len(sample):
             break  # every line parsed: a later format could only tie, and a tie goes first
-        if fmt.needs not in text:
+        if fmt.needs not in text or (fmt.starts and not firsts & set(fmt.starts)):
             continue  # no line can match
         parser = TimeParser(fmt, reference)
         starts = []
