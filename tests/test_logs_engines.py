@@ -373,3 +373,19 @@ def test_rg_killed_while_another_thread_waits_for_it_is_reaped_once(tmp_path: Pa
     assert status == -signal.SIGKILL
     rg.kill()  # reaped: nothing to stop, no error
     os.close(write_end)
+
+
+def test_hits_nobody_keeps_come_from_rg_without_line_numbers(app_log: Path) -> None:
+    """A window count keeps no match, so rg is not asked to count lines: its records are
+    ``OFFSET:TEXT`` (text may hold colons) and the totals are those of a numbered search."""
+    pattern = compile_pattern(r"took=\d{3}ms$", False)
+    argv = logsearch_rg.rg_argv("rg", pattern, count=False, target="-", line_numbers=False)
+    assert "--byte-offset" in argv and "--line-number" not in argv
+    splitter = logsearch_rg.LineSplitter(0, 100, numbered=False)
+    assert splitter.feed(b"5:a:b\n7:") == [(None, 105, b"a:b")]
+    assert splitter.feed(b"c\n") == [(None, 107, b"c")]
+    for parallel in ("never", "always"):
+        kept = _run(app_log, r"took=\d{3}ms$", parallel=parallel)
+        query = LogQuery(r"took=\d{3}ms$", (str(app_log),), max_matches=0, parallel=parallel)
+        counted = run_search(query)
+        assert counted.total == kept.total > 0 and counted.matches == ()
