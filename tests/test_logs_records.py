@@ -28,6 +28,7 @@ def test_a_record_is_a_namedtuple_with_its_fields_defaults_docstring_and_methods
     assert point._replace(y=-4).norm == 7
     assert _Point.__doc__ == "A point."
     assert _Point.__module__ == __name__
+    assert _Point.__annotations__ == {"x": "int", "y": "int", "label": "str"}
     assert repr(point) == "_Point(x=3, y=0, label='a')"
     with pytest.raises(AttributeError):
         point.x = 1  # type: ignore[misc]

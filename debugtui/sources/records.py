@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 else:
     import collections
 
-    _NOT_COPIED = frozenset({"__module__", "__annotations__"})
+    _NOT_COPIED = frozenset({"__module__"})
     """Class-body names the namedtuple sets itself (as ``typing.NamedTuple`` leaves them)."""
 
     class _RecordMeta(type):
@@ -35,7 +35,7 @@ else:
             record = collections.namedtuple(
                 name, fields, defaults=defaults, module=namespace["__module__"]
             )
-            for key, value in namespace.items():
+            for key, value in namespace.items():  # __annotations__ too, as typing keeps them
                 if key not in fields and key not in _NOT_COPIED:
                     setattr(record, key, value)
             return record
