@@ -56,10 +56,14 @@ def load_workload(server: Any, tables: int, lengths: int) -> int:
 
 
 def reference_sql(statements_sql: str, schema: str = "public") -> str:
-    """The source's statements SQL with the text added, top ``TOP`` by total time."""
+    """The source's statements SQL with what the panel shows added (the text, the role and
+    database names), top ``TOP`` by total time."""
     text, found = re.subn(
-        r"\nFROM \{schema\}\.pg_stat_statements\(false\) AS s\n",
-        ",\n       s.query\nFROM {schema}.pg_stat_statements(true) AS s\n",
+        r"\nFROM \{schema\}\.pg_stat_statements\(false\) AS s$",
+        ",\n       s.query,\n       r.rolname AS username,\n       d.datname AS dbname\n"
+        "FROM {schema}.pg_stat_statements(true) AS s\n"
+        "LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = s.userid\n"
+        "LEFT JOIN pg_catalog.pg_database AS d ON d.oid = s.dbid",
         statements_sql,
     )
     if found != 1:

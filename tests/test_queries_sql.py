@@ -47,8 +47,6 @@ STATEMENT_COLUMNS = {
     "temp_blks",
     "io_ms",
     "stats_since",
-    "username",
-    "dbname",
 }
 
 

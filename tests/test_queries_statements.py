@@ -156,6 +156,32 @@ def test_own_statements_and_session_are_left_out(source: QueriesSource) -> None:
     assert not any(s.application == "debugtui" for s in snap.data.sessions)
 
 
+def test_statements_name_their_role_and_database_and_a_rename_shows_at_once(
+    postgres: PostgresServer,
+) -> None:
+    # The names are read for the rows shown, not joined into the read of every entry.
+    drop = "DROP ROLE IF EXISTS dt_named; DROP ROLE IF EXISTS dt_renamed"
+    postgres.psql(f"{drop}; CREATE ROLE dt_named LOGIN", tracked=False)
+    oid = postgres.psql("SELECT oid FROM pg_roles WHERE rolname = 'dt_named'")[0][0]
+    src = make_source(postgres.monitor_dsn)
+    try:
+        # cheap, so it does not overtake the slow query other tests expect on top
+        postgres.psql("SELECT count(*) FROM pg_catalog.pg_class", user="dt_named")
+        first = src.collect({"top": 1000}).data.statements.statements
+        postgres.psql("ALTER ROLE dt_named RENAME TO dt_renamed", tracked=False)
+        second = src.collect({"top": 1000}).data.statements.statements
+    finally:
+        src.close()
+        postgres.psql(drop, tracked=False)
+    assert [(s.user, s.database) for s in first if s.userid == oid] == [
+        ("dt_named", postgres.dbname)
+    ]
+    assert [(s.user, s.database) for s in second if s.userid == oid] == [
+        ("dt_renamed", postgres.dbname)
+    ]
+    assert all(s.user and s.database for s in first + second)
+
+
 def test_pg_monitor_role_sees_everything(postgres: PostgresServer) -> None:
     src = make_source(postgres.monitor_dsn)
     try:

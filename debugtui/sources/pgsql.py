@@ -56,6 +56,7 @@ SQL_VARIANTS: tuple[SqlVariant, ...] = (
     SqlVariant("statements", EXTENSION, (1, 9), "statements_ext1.9.sql", _EXT_1_9_COLUMNS),
     SqlVariant("statements", EXTENSION, (1, 11), "statements_ext1.11.sql", _EXT_1_11_COLUMNS),
     SqlVariant("statement_texts", EXTENSION, (1, 4), "statement_texts_ext1.4.sql"),
+    SqlVariant("statement_names", SERVER, (10,), "statement_names_pg10.sql"),
     SqlVariant("statements_info", EXTENSION, (1, 9), "statements_info_ext1.9.sql"),
     SqlVariant("activity", SERVER, (10,), "activity_pg10.sql"),
     SqlVariant("activity", SERVER, (14,), "activity_pg14.sql"),

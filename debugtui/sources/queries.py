@@ -310,6 +310,7 @@ class QueriesSource(Source):
         read_at = time.monotonic()
         current = pgdeltas.Baseline(read_at, counters, dealloc, stats_reset)
         chosen = self._top(conn, columns, visible, top, sort, schema, parsed)
+        names = self._names(conn, columns, chosen, version)
         deltas, interval = pgdeltas.compute(self._baseline, current, keys=map(columns.key, chosen))
         if interval is not None and interval.reset:
             warnings.append(
@@ -324,7 +325,7 @@ class QueriesSource(Source):
         toplevel, total = (itemgetter(columns.index[c]) for c in ("toplevel", "total_ms"))
         total_top = float(sum(map(total, filter(toplevel, visible))))
         statements = tuple(
-            _statement(columns, r, self._texts.get(r[queryid], ""), total_top, deltas)
+            _statement(columns, r, self._texts.get(r[queryid], ""), total_top, deltas, names)
             for r in chosen
         )
         if len(own) != own_before:
@@ -372,6 +373,21 @@ class QueriesSource(Source):
             self._fetch_texts(conn, (r[queryid] for r in batch), schema, version)
             chosen.extend(r for r in batch if r[queryid] not in self._own)
         return chosen
+
+    def _names(
+        self, conn: Any, columns: _Columns, rows: list[tuple[Any, ...]], version: tuple[int, ...]
+    ) -> dict[tuple[str, int], str]:
+        """("user" | "database", oid) -> name, for the rows shown (read each refresh: a role
+        renamed mid-incident shows its new name)."""
+        if not rows:
+            return {}
+        userid, dbid = columns.index["userid"], columns.index["dbid"]
+        args = {
+            "users": sorted({r[userid] for r in rows}),
+            "databases": sorted({r[dbid] for r in rows}),
+        }
+        found = self._run(conn, "role and database names", _file("statement_names", version), args)
+        return {(row["kind"], row["oid"]): row["name"] for row in found}
 
     def _fetch_texts(
         self, conn: Any, ids: Iterable[int], schema: str, version: tuple[int, ...]
@@ -422,6 +438,7 @@ def _statement(
     text: str,
     total_top: float,
     deltas: Mapping[pgdeltas.Key, Any],
+    names: Mapping[tuple[str, int], str],
 ) -> Statement:
     r = columns.record(row)
     total = float(r["total_ms"])
@@ -430,8 +447,8 @@ def _statement(
         userid=int(r["userid"]),
         dbid=int(r["dbid"]),
         toplevel=bool(r["toplevel"]),
-        user=r["username"],
-        database=r["dbname"],
+        user=names.get(("user", r["userid"])),
+        database=names.get(("database", r["dbid"])),
         calls=int(r["calls"]),
         total_ms=total,
         mean_ms=float(r["mean_ms"] or 0.0),

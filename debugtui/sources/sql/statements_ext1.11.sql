@@ -15,9 +15,5 @@ SELECT s.userid,
        s.temp_blks_read + s.temp_blks_written AS temp_blks,
        s.shared_blk_read_time + s.shared_blk_write_time
            + s.local_blk_read_time + s.local_blk_write_time AS io_ms,
-       s.stats_since,
-       r.rolname AS username,
-       d.datname AS dbname
+       s.stats_since
 FROM {schema}.pg_stat_statements(false) AS s
-LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = s.userid
-LEFT JOIN pg_catalog.pg_database AS d ON d.oid = s.dbid

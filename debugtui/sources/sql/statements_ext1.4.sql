@@ -13,9 +13,5 @@ SELECT s.userid,
        s.shared_blks_read,
        s.temp_blks_read + s.temp_blks_written AS temp_blks,
        s.blk_read_time + s.blk_write_time AS io_ms,
-       NULL::timestamptz AS stats_since,
-       r.rolname AS username,
-       d.datname AS dbname
+       NULL::timestamptz AS stats_since
 FROM {schema}.pg_stat_statements(false) AS s
-LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = s.userid
-LEFT JOIN pg_catalog.pg_database AS d ON d.oid = s.dbid
