@@ -127,6 +127,7 @@ class PodmanEngine:
         proc = subprocess.run(
             ["podman", *args],
             env=dict(self.env),
+            cwd=self.root,  # see start_service
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -176,6 +177,9 @@ class PodmanEngine:
             self._service = subprocess.Popen(
                 ["podman", "system", "service", "--time=0", self.host],
                 env=dict(self.env),
+                # conmon, started beneath it, leaves an empty "oom" file in its working
+                # directory when a container is OOM-killed: keep it out of the caller's.
+                cwd=self.root,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
