@@ -9,6 +9,7 @@ and load (or a database that is not there) would only add noise and load to thes
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -44,7 +45,7 @@ from debugtui.sources.registry import make_source
 from debugtui.tui.app import DebugApp, make_app
 from debugtui.tui.panels.base import SourcePanel
 from debugtui.tui.panels.detail import DetailScreen
-from debugtui.tui.panels.log_child import ChildSearchError, search_in_child
+from debugtui.tui.panels.log_child import NICENESS, ChildSearchError, search_in_child
 from debugtui.tui.panels.log_stream import Feed
 from debugtui.tui.panels.log_view import (
     MAX_BUCKETS,
@@ -481,7 +482,10 @@ async def test_keys_work_while_a_big_search_runs_and_escape_cancels_it(
         # A look-ahead is searched by the Python engine: the slow path, holding the GIL most.
         await until(
             pilot,
-            lambda: not panel.searching or (panel.table.row_count > 0 and panel._progress),
+            lambda: (
+                not panel.searching
+                or (panel.table.row_count > 0 and not panel.table.pending_rows and panel._progress)
+            ),
         )
         assert panel.searching, "the search should still be running"
         assert panel.table.row_count == MAX_ROWS, "the first matches stream in, capped"
@@ -511,6 +515,37 @@ async def test_keys_work_while_a_big_search_runs_and_escape_cancels_it(
         assert "cancelled" in panel.status_text()
         assert spark.display and not bar.display
         assert all(s.params.get("pattern") != "ERROR(?=.*timeout)" for s in collected)
+
+
+@pytest.mark.timeout(240)
+async def test_a_running_search_brings_its_total_up_to_date_without_remaking_its_rows(
+    store: NotebookStore, inv: Investigation, big_log: BigLog
+) -> None:
+    app = app_for(store, inv, (str(big_log.path),), since="", error_pattern="NO SUCH LINE")
+    async with app.run_test(size=(120, 36)) as pilot:
+        panel = await open_panel(pilot)
+        assert panel.search("ERROR(?=.*timeout)")
+        await until(
+            pilot,
+            lambda: (
+                not panel.searching
+                or (panel.table.row_count == MAX_ROWS and not panel.table.pending_rows)
+            ),
+        )
+        shown = panel.table.source_table
+        before = panel.current_table()
+        assert before is not None
+        await until(pilot, lambda: not panel.searching or panel.current_table() is not before)
+        assert panel.searching, "the search should still be running"
+        after = panel.current_table()
+        assert after is not None and after.rows == before.rows
+        assert panel.table.source_table is shown, "the rows were left as they were"
+        total = int(after.title.split()[0])
+        assert total > int(before.title.split()[0])
+        assert after.title == f"{total} matches of 'ERROR(?=.*timeout)' (first {MAX_ROWS} kept)"
+        assert panel.snapshot is not None and panel.snapshot.data.total == total
+        panel.action_stop()
+        await settle(pilot)
 
 
 @pytest.mark.timeout(240)
@@ -695,6 +730,25 @@ def test_a_child_that_dies_mid_search_is_an_error_not_a_hang(big_log: BigLog) ->
     query = LogQuery("ERROR(?=.*timeout)", paths=(str(big_log.path),))
     with pytest.raises(ChildSearchError, match="ended early"):
         search_in_child(query, threading.Event(), on_event)
+
+
+@pytest.mark.timeout(240)
+def test_a_search_child_and_its_rg_yield_the_cpu_to_the_ui(big_log: BigLog) -> None:
+    cancel = threading.Event()
+    seen: dict[str, int] = {}
+
+    def on_event(event: object) -> None:
+        if isinstance(event, SearchProgress) and not seen:
+            for child in _children():
+                for process in (child, *child.children(recursive=True)):
+                    seen[process.name()] = process.nice()
+            cancel.set()
+
+    query = LogQuery("ERROR .*timeout", paths=(str(big_log.path),), engine="rg")
+    search_in_child(query, cancel, on_event)
+    wanted = min(os.nice(0) + NICENESS, 19)
+    assert "rg" in seen, f"rg searched: {seen}"
+    assert set(seen.values()) == {wanted}, seen
 
 
 def _children() -> list[psutil.Process]:

@@ -7,6 +7,7 @@ showed when each one collected.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -168,3 +169,15 @@ async def test_the_notebook_is_asked_for_before_the_screen_is_built(
         assert isinstance(screen, InvestigationScreen)
         assert happened[:2] == ["open the investigation", "build the screen"]
         assert screen.timeline.entries == store.entries(inv.id)
+
+
+async def test_the_heap_is_frozen_while_the_panels_run_and_given_back_when_the_app_ends(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    app, seen = recording_app(store, inv)
+    assert gc.get_freeze_count() == 0
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert len(seen) == len(EVIDENCE_TABS), "every panel started"
+        assert gc.get_freeze_count() > 0, "a full collection skips the long-lived heap"
+    assert gc.get_freeze_count() == 0, "the closed screen's widgets are collectable again"

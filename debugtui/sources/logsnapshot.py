@@ -59,6 +59,12 @@ class LogSearchResult:
             duration_s=summary.duration_s,
         )
 
+    def matches_title(self) -> str:
+        title = f"{self.total} matches of {self.pattern!r}"
+        if self.truncated:
+            title += f" (first {len(self.matches)} kept)"
+        return title
+
     def tables(self) -> Mapping[str, Table]:
         match_rows = tuple(
             (
@@ -69,11 +75,8 @@ class LogSearchResult:
             )
             for m in self.matches
         )
-        title = f"{self.total} matches of {self.pattern!r}"
-        if self.truncated:
-            title += f" (first {len(self.matches)} kept)"
         return {
-            "matches": Table(("time", "file", "line", "text"), match_rows, title),
+            "matches": Table(("time", "file", "line", "text"), match_rows, self.matches_title()),
             "histogram": Table(
                 ("minute", "matches"),
                 tuple((_time_text(minute), str(n)) for minute, n in self.histogram),

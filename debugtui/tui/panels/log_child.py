@@ -52,6 +52,10 @@ POLL_SECONDS = 0.1
 """How often the parent checks for cancellation while the child is quiet."""
 STOP_SECONDS = 5.0
 """How long a cancelled child may take to send its partial summary before it is killed."""
+NICENESS = 10
+"""The child's (and its rg processes') niceness: a split search keeps both cores busy, and a
+key the responder presses must win the CPU at once, while an idle machine's search runs as
+fast as before."""
 CHILD_CODE = "from debugtui.tui.panels.log_child import child_main; child_main()"
 
 
@@ -84,6 +88,8 @@ class ChildSearchError(RuntimeError):
 
 def child_main() -> None:
     """The child's whole life: read the query, search, send the events, exit."""
+    with contextlib.suppress(OSError):  # a refused niceness changes speed, not results
+        os.nice(NICENESS)
     events = Connection(os.dup(1), readable=False)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 1)  # nothing written to stdout by accident can break the framing

@@ -14,6 +14,7 @@ seconds to open; the Findings and Timeline tabs, fed by those panels, are there 
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 from collections.abc import Callable
 from dataclasses import replace
@@ -425,6 +426,13 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
                 await mounting
         for panel in self.query(SourcePanel):
             panel.start()
+        # What is in memory now (modules, styles, this screen's widgets) lives as long as the
+        # screen: frozen, a full collection no longer walks it. Unfrozen, one took 50-130 ms
+        # of the UI thread while a search streamed matches in (B8's slowest keys).
+        gc.freeze()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # this screen's widgets may be garbage now: collectable again
 
     def _mount_panel(self, tab_id: str) -> AwaitMount | None:
         """Mount the evidence panel of tab ``tab_id`` unless it is there already."""
