@@ -359,6 +359,32 @@ def test_unchanged_containers_are_not_inspected_again(
     assert not any(i.startswith(running.id) for i in inspected)
 
 
+def test_a_container_just_started_is_not_inspected_again_for_an_event_read_before(
+    podman_engine: PodmanEngine, containers_source: ContainersSource, monkeypatch: Any
+) -> None:
+    """Event reads overlap by a few seconds: its start event, read again by the next
+    refresh, must not count as a change."""
+    name = "dt-just-started"
+    podman_engine.run_container(name, "sleep", "600")
+    try:
+        first = by_name(collect(containers_source))[name]
+        api = containers_source._connect(podman_engine.host)
+        inspected: list[str] = []
+        real = api.get_json
+
+        def counting(path: str, *args: Any, **kwargs: Any) -> Any:
+            if path.startswith("/containers/") and path.endswith("/json"):
+                inspected.append(path.split("/")[2])
+            return real(path, *args, **kwargs)
+
+        monkeypatch.setattr(api, "get_json", counting)
+        again = by_name(collect(containers_source))[name]
+    finally:
+        podman_engine.remove_container(name)
+    assert again.running and again.started_at == first.started_at
+    assert not any(i.startswith(first.id) for i in inspected)
+
+
 def test_concurrent_reads_keep_order_bound_workers_and_raise_the_first_failure() -> None:
     """The per-container reads run on plain threads (no ``concurrent.futures``): results in
     the list's order, never more than the workers asked at a time, and the exception of the

@@ -18,6 +18,7 @@ Three engine behaviours shape this module:
 
 from __future__ import annotations
 
+import itertools
 import json
 import queue
 import threading
@@ -216,13 +217,30 @@ class EventHistory:
         self.read_from: datetime | None = None
         """The earliest ``since`` ever read: a wider window must read from the engine again."""
         self._seen: dict[str, _Seen] = {}
+        self._raw_seen: dict[tuple[int, str, str], None] = {}
+        """Every event read (the newest ``limit``), wanted or not, oldest first."""
 
-    def add_raw(self, raw_events: Iterable[Mapping[str, Any]]) -> None:
+    def add_raw(self, raw_events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """Keep the wanted events; the events (wanted or not) no earlier read returned.
+
+        Reads overlap, so an event comes back in the next read or two: only a new one says
+        that its container changed (a container started a second ago was otherwise
+        inspected again on every refresh within the overlap).
+        """
+        new: list[Mapping[str, Any]] = []
         for raw in raw_events:
+            key = _raw_key(raw)
+            if key in self._raw_seen:
+                continue
+            self._raw_seen[key] = None
+            new.append(raw)
             parsed = parse_event(raw)
             if parsed is not None:
                 time_ns, full_id, event = parsed
                 self._add((time_ns, full_id, event.action, event.detail), event)
+        for old in list(itertools.islice(self._raw_seen, max(0, len(self._raw_seen) - self.limit))):
+            del self._raw_seen[old]
+        return new
 
     def _add(self, key: tuple[int, str, str, str], event: ContainerEvent) -> None:
         self._events[key] = event
@@ -308,6 +326,12 @@ def _changes(before: _Seen, now: _Seen) -> list[tuple[str, str, int | None]]:
     if now.health is not None and before.health is not None and now.health != before.health:
         changes.append(("health_status", f"{before.health} -> {now.health}", None))
     return changes
+
+
+def _raw_key(raw: Mapping[str, Any]) -> tuple[int, str, str]:
+    actor = raw.get("Actor")
+    full_id = (actor.get("ID") if isinstance(actor, Mapping) else None) or raw.get("id")
+    return (_event_time_ns(raw), str(full_id), str(raw.get("Action") or raw.get("status")))
 
 
 def _event_time_ns(raw: Mapping[str, Any]) -> int:

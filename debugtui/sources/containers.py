@@ -656,8 +656,7 @@ class ContainersSource(Source):
             known = explain(exc, self._client_host or "", self.timeout_s)
             warning = f"events could not be read: {known.message if known else describe(exc)}"
             return warning, set()
-        history.add_raw(result.events)
-        named = event_container_ids(result.events)
+        named = event_container_ids(history.add_raw(result.events))
         if result.complete:
             history.mark_read(start, requested)
             return None, named
