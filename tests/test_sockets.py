@@ -90,10 +90,20 @@ def loopback() -> Iterator[Loopback]:
     clients[0].close()  # the server side does not close: CLOSE_WAIT
     local = accepted[0].getsockname()
     peer = client_ports[0]
+    # the server end reaches CLOSE_WAIT with the FIN; the client end reaches FIN_WAIT2 only
+    # when the FIN's ACK is back, which the kernel may delay (~40 ms): wait for both
     wait_for(
-        lambda: any(
-            c.status == "CLOSE_WAIT" and c.laddr == local and c.raddr and c.raddr.port == peer
-            for c in psutil.net_connections("tcp4")
+        lambda: (
+            {
+                c.status
+                for c in psutil.net_connections("tcp4")
+                if c.raddr
+                and (
+                    (c.laddr == local and c.raddr.port == peer)
+                    or (c.laddr.port == peer and c.raddr == local)
+                )
+            }
+            == {"CLOSE_WAIT", "FIN_WAIT2"}
         )
     )
     try:
