@@ -156,6 +156,32 @@ def test_own_statements_and_session_are_left_out(source: QueriesSource) -> None:
     assert not any(s.application == "debugtui" for s in snap.data.sessions)
 
 
+def test_one_text_read_learns_every_own_statement_so_none_costs_another(
+    source: QueriesSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The texts of debugtui's own statements come with the first texts read, so one of
+    them climbing into the top later does not read the whole text file again."""
+    source.collect({"top": 1})
+    source.collect({"top": 1})  # every statement of a refresh has run at least once now
+    source._texts.clear()
+    source._own.clear()
+    source.collect({"top": 1})
+    assert len(source._own) >= 6, "health, extension, numbers, info, texts, names..."
+    reads: list[object] = []
+    real = source._run
+
+    def counting(conn: Any, what: str, *args: Any, **kwargs: Any) -> Any:
+        reads.append(what)
+        return real(conn, what, *args, **kwargs)
+
+    monkeypatch.setattr(source, "_run", counting)
+    snap = source.collect({"top": 1000})
+    assert snap.ok, snap.error
+    shown = {s.queryid for s in snap.data.statements.statements}
+    assert not shown & source._own
+    assert reads.count("pg_stat_statements texts") <= 1, "only for the workload's new ids"
+
+
 def test_statements_name_their_role_and_database_and_a_rename_shows_at_once(
     postgres: PostgresServer,
 ) -> None:

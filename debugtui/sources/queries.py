@@ -399,7 +399,11 @@ class QueriesSource(Source):
         if len(self._texts) > _TEXT_CACHE_LIMIT:
             self._texts.clear()
         rows = self._run(
-            conn, "pg_stat_statements texts", variant.file, {"ids": missing}, schema=schema
+            conn,
+            "pg_stat_statements texts",
+            variant.file,
+            {"ids": missing, "own": f"{MARKER}%"},
+            schema=schema,
         )
         for row in rows:
             text = row["query"] or ""
