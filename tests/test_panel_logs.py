@@ -544,6 +544,8 @@ async def test_a_running_search_brings_its_total_up_to_date_without_remaking_its
         assert total > int(before.title.split()[0])
         assert after.title == f"{total} matches of 'ERROR(?=.*timeout)' (first {MAX_ROWS} kept)"
         assert panel.snapshot is not None and panel.snapshot.data.total == total
+        minutes = panel.snapshot.data.histogram
+        assert sum(n for _, n in minutes) > MAX_ROWS, "every kept match, not just the rows shown"
         panel.action_stop()
         await settle(pilot)
 

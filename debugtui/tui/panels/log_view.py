@@ -85,12 +85,6 @@ def _adjacent(first: ContextLine, second: ContextLine) -> bool:
     return second.offset == first.offset + len(first.text.encode("utf-8")) + 1
 
 
-def live_histogram(matches: Iterable[LogMatch]) -> tuple[tuple[datetime, int], ...]:
-    """Matches per minute of the matches found so far (the final one comes from the search)."""
-    counts = Counter(minute_of(m.time) for m in matches if m.time is not None)
-    return tuple(sorted(counts.items()))
-
-
 def merge_histograms(
     first: Iterable[tuple[datetime, int]], second: Iterable[tuple[datetime, int]]
 ) -> tuple[tuple[datetime, int], ...]:

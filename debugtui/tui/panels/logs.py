@@ -42,6 +42,7 @@ from debugtui.sources.base import Snapshot, Source, SourceError, Table, describe
 from debugtui.sources.logpattern import validate_pattern
 from debugtui.sources.logresults import LogMatch, LogQuery, LogSearchResult, SearchProgress
 from debugtui.sources.logs import query_from_params
+from debugtui.sources.logtimes import minute_of
 from debugtui.timewindow import TimeParseError, parse_when
 from debugtui.tui.literal import literal_line
 from debugtui.tui.panels.base import SourcePanel
@@ -49,7 +50,6 @@ from debugtui.tui.panels.log_stream import Feed, Taken, collect_streaming, follo
 from debugtui.tui.panels.log_view import (
     context_text,
     find_match,
-    live_histogram,
     merge_histograms,
     parse_paths,
     series,
@@ -142,6 +142,10 @@ class LogsPanel(SourcePanel):
         self._progress: SearchProgress | None = None
         self._live_shown_at = 0.0
         self._live_snapshot: Snapshot | None = None
+        self._live_rows = 0
+        """Rows the running search's table showed at its last full show."""
+        self._live_minutes: Counter[datetime] = Counter()
+        """The running search's kept matches per minute."""
         """The running search's matches as last shown, while they are the panel's snapshot."""
         self._search_result: Snapshot | None = None
         """The last finished search, before followed matches are added to it."""
@@ -384,6 +388,7 @@ class LogsPanel(SourcePanel):
         fresh = params != self._search_params
         self._search_feed, self._search_query, self._search_params = feed, query, dict(params)
         self._search_started, self._live, self._progress = now, [], None
+        self._live_minutes, self._live_rows = Counter(), 0
         self.query_one("#panel-error", Static).remove_class("-shown")
         if fresh or self.snapshot is None:
             self._show_live()  # a different search: the old rows must not pass for its results
@@ -483,17 +488,20 @@ class LogsPanel(SourcePanel):
         if feed is not None:
             taken = feed.take()
             self._live.extend(taken.matches)
+            self._live_minutes.update(
+                minute_of(m.time) for m in taken.matches if m.time is not None
+            )
             if taken.progress is not None:
                 progress = self._progress = taken.progress
                 bar = self.query_one("#logs-progress", ProgressBar)
                 bar.update(total=max(progress.bytes_total, 1), progress=progress.bytes_done)
-            if taken.matches:
+            if taken.matches and self._live_rows < MAX_ROWS:
                 self._show_live()
-            elif (
+            elif taken.matches or (
                 taken.progress is not None
                 and time.monotonic() - self._live_shown_at >= LIVE_TOTAL_SECONDS
             ):
-                self._show_live_total()
+                self._show_live_counts()
         if self._follow_feed is not None:
             self._take_followed(self._follow_feed.take())
         if self._search_feed is None and self._follow_feed is None and self._ticker is not None:
@@ -516,7 +524,7 @@ class LogsPanel(SourcePanel):
             engine="",
             matches=shown,
             total=max(progress.total_matches if progress else 0, len(self._live)),
-            histogram=live_histogram(self._live),
+            histogram=tuple(sorted(self._live_minutes.items())),
             files=(),
         )
         self.snapshot = Snapshot(
@@ -527,13 +535,14 @@ class LogsPanel(SourcePanel):
             params=dict(self._search_params),
             data=result,
         )
-        self._live_snapshot = self.snapshot
+        self._live_snapshot, self._live_rows = self.snapshot, len(shown)
         self.show_snapshot(self.snapshot)
 
-    def _show_live_total(self) -> None:
-        """Bring the running total up to date when no match was kept since the last show: the
-        rows and the histogram are what they were, so only the table's title is made again
-        (rebuilding and comparing 500 rows took 20-40 ms of the UI thread every second)."""
+    def _show_live_counts(self) -> None:
+        """Bring the running total and the histogram up to date when the rows shown are what
+        they were (no match kept since, or the table already full): only the table's title
+        and the sparkline are made again (rebuilding and comparing 500 rows took 20-40 ms of
+        the UI thread, every second and on every batch of matches past the 500th)."""
         snapshot, progress = self.snapshot, self._progress
         data = snapshot.data if snapshot is not None else None
         if (
@@ -546,12 +555,17 @@ class LogsPanel(SourcePanel):
             self._show_live()
             return
         self._live_shown_at = time.monotonic()
-        result = replace(data, total=max(progress.total_matches, len(self._live)))
+        result = replace(
+            data,
+            total=max(progress.total_matches, len(self._live)),
+            histogram=tuple(sorted(self._live_minutes.items())),
+        )
         matches = self._tables.get("matches")
         self.snapshot = self._live_snapshot = self._tables_of = replace(snapshot, data=result)
         if matches is not None:
             retitled = Table(matches.columns, matches.rows, result.matches_title())
             self._tables = {**self._tables, "matches": retitled}
+        self._show_histogram(self.snapshot)
 
     # -- follow ----------------------------------------------------------------------------
 
