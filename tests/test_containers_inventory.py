@@ -344,13 +344,9 @@ def test_bulk_stats_match_the_per_container_stats(
     assert abs(from_bulk.memory_bytes - from_one.memory_bytes) <= from_one.memory_bytes // 10
 
 
-def test_unchanged_containers_are_not_inspected_again(
-    podman_engine: PodmanEngine, containers_source: ContainersSource, monkeypatch: Any
-) -> None:
-    """A refresh inspects only the containers whose list entry changed or that an event
-    named: here, none of the steadily running ones."""
-    collect(containers_source)
-    api = containers_source._connect(podman_engine.host)
+def inspects_counted(source: ContainersSource, engine: PodmanEngine, monkeypatch: Any) -> list[str]:
+    """The ids the source inspects from now on (its engine connection, wrapped)."""
+    api = source._connect(engine.host)
     inspected: list[str] = []
     real = api.get_json
 
@@ -360,6 +356,16 @@ def test_unchanged_containers_are_not_inspected_again(
         return real(path, *args, **kwargs)
 
     monkeypatch.setattr(api, "get_json", counting)
+    return inspected
+
+
+def test_unchanged_containers_are_not_inspected_again(
+    podman_engine: PodmanEngine, containers_source: ContainersSource, monkeypatch: Any
+) -> None:
+    """A refresh inspects only the containers whose list entry changed or that an event
+    named: here, none of the steadily running ones."""
+    collect(containers_source)
+    inspected = inspects_counted(containers_source, podman_engine, monkeypatch)
     data = collect(containers_source)
     running = by_name(data)[podman_engine.names.running]
     assert running.stats is not None and running.health is None
@@ -375,16 +381,7 @@ def test_a_container_just_started_is_not_inspected_again_for_an_event_read_befor
     podman_engine.run_container(name, "sleep", "600")
     try:
         first = by_name(collect(containers_source))[name]
-        api = containers_source._connect(podman_engine.host)
-        inspected: list[str] = []
-        real = api.get_json
-
-        def counting(path: str, *args: Any, **kwargs: Any) -> Any:
-            if path.startswith("/containers/") and path.endswith("/json"):
-                inspected.append(path.split("/")[2])
-            return real(path, *args, **kwargs)
-
-        monkeypatch.setattr(api, "get_json", counting)
+        inspected = inspects_counted(containers_source, podman_engine, monkeypatch)
         again = by_name(collect(containers_source))[name]
     finally:
         podman_engine.remove_container(name)

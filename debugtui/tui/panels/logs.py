@@ -142,11 +142,11 @@ class LogsPanel(SourcePanel):
         self._progress: SearchProgress | None = None
         self._live_shown_at = 0.0
         self._live_snapshot: Snapshot | None = None
+        """The running search's matches as last shown, while they are the panel's snapshot."""
         self._live_rows = 0
         """Rows the running search's table showed at its last full show."""
         self._live_minutes: Counter[datetime] = Counter()
         """The running search's kept matches per minute."""
-        """The running search's matches as last shown, while they are the panel's snapshot."""
         self._search_result: Snapshot | None = None
         """The last finished search, before followed matches are added to it."""
         self._follow_feed: Feed | None = None
@@ -551,6 +551,7 @@ class LogsPanel(SourcePanel):
             or not isinstance(data, LogSearchResult)
             or snapshot is not self._live_snapshot
             or self._tables_of is not snapshot
+            or self.views[self.view_index % len(self.views)][0] != "matches"
         ):
             self._show_live()
             return

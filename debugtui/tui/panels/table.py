@@ -75,8 +75,8 @@ class LiveTable(DataTable[Text]):
     def show(self, table: Table, *, cursor_at_end: bool = False) -> None:
         """Show ``table``: keep rows whose key survives, rewrite only the cells that changed.
 
-        New rows beyond :data:`ADD_SLICE` are added in slices, one per turn of the event
-        loop (:attr:`pending_rows` counts what is still to come); with ``cursor_at_end``
+        New rows beyond :data:`ADD_SLICE` are added in slices, one per frame
+        (:attr:`pending_rows` counts what is still to come); with ``cursor_at_end``
         the cursor goes to the last row once they are all in.
         """
         if table.columns != self.source_table.columns:
@@ -129,7 +129,8 @@ class LiveTable(DataTable[Text]):
         self._add_slice()
 
     def _add_slice(self) -> None:
-        """Add the next pending rows; the rest on the next turn of the event loop."""
+        """Add the next pending rows; the rest after the next frame (keys are handled
+        between slices)."""
         adding, self._pending = self._pending[:ADD_SLICE], self._pending[ADD_SLICE:]
         for key, row in adding:
             cells = self._cells(row)
