@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.screen import Screen
 
@@ -23,6 +24,7 @@ from debugtui.notebook.store import NotebookStore
 from debugtui.sources.base import Source
 from debugtui.sources.registry import make_source
 from debugtui.textsafe import one_line
+from debugtui.tui.idle_gc import CHECK_S, IdleCollector
 from debugtui.tui.messages import StoreFailed
 from debugtui.tui.screens.start import StartScreen
 from debugtui.tui.session import Session
@@ -40,6 +42,8 @@ class DebugApp(App[None]):
         self.session = session
         """The store queue, config and clock every screen shares."""
         self._open_id = open_id
+        self.idle_gc = IdleCollector()
+        """Full garbage collections, made between keys rather than under them."""
 
     def run(self, **kwargs: Any) -> Any:
         """Run in the terminal, at the terminal's own size.
@@ -56,12 +60,22 @@ class DebugApp(App[None]):
     def get_default_screen(self) -> Screen[None]:
         return StartScreen(self.session, built_when_shown=self._open_id is not None)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseEvent)):
+            self.idle_gc.note_input()
+        await super().on_event(event)
+
     def on_mount(self) -> None:
+        self.idle_gc.start()
+        self.set_interval(CHECK_S, self.idle_gc.tick, name="idle-gc")
         if self._open_id:
             # Imported when first needed: the start screen paints without it (B1, ~30 ms).
             from debugtui.tui.screens.investigation import InvestigationScreen
 
             self.push_screen(InvestigationScreen(self.session, self._open_id))
+
+    def on_unmount(self) -> None:
+        self.idle_gc.stop()
 
     async def action_quit(self) -> None:
         """Quit, first handing every composer's unsaved text to the store queue."""
