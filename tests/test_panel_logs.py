@@ -467,12 +467,17 @@ def big_log(tmp_path_factory: pytest.TempPathFactory) -> BigLog:
     return BigLog(path, blocks)
 
 
+def big_log_app(store: NotebookStore, inv: Investigation, big_log: BigLog) -> DebugApp:
+    """The app on the big log; its mount search looks for a pattern rg finds nowhere (quick,
+    and not under test)."""
+    return app_for(store, inv, (str(big_log.path),), since="", error_pattern="NO SUCH LINE")
+
+
 @pytest.mark.timeout(240)
 async def test_keys_work_while_a_big_search_runs_and_escape_cancels_it(
     store: NotebookStore, inv: Investigation, big_log: BigLog, collected: list[Snapshot]
 ) -> None:
-    # The mount search looks for a pattern rg finds nowhere: quick, and not under test here.
-    app = app_for(store, inv, (str(big_log.path),), since="", error_pattern="NO SUCH LINE")
+    app = big_log_app(store, inv, big_log)
     async with app.run_test(size=(120, 36)) as pilot:
         panel = await open_panel(pilot)
         screen = app.screen
@@ -521,7 +526,7 @@ async def test_keys_work_while_a_big_search_runs_and_escape_cancels_it(
 async def test_a_running_search_brings_its_total_up_to_date_without_remaking_its_rows(
     store: NotebookStore, inv: Investigation, big_log: BigLog
 ) -> None:
-    app = app_for(store, inv, (str(big_log.path),), since="", error_pattern="NO SUCH LINE")
+    app = big_log_app(store, inv, big_log)
     async with app.run_test(size=(120, 36)) as pilot:
         panel = await open_panel(pilot)
         assert panel.search("ERROR(?=.*timeout)")
@@ -554,7 +559,7 @@ async def test_a_running_search_brings_its_total_up_to_date_without_remaking_its
 async def test_a_new_pattern_and_enter_cancel_the_running_search(
     store: NotebookStore, inv: Investigation, big_log: BigLog
 ) -> None:
-    app = app_for(store, inv, (str(big_log.path),), since="", error_pattern="NO SUCH LINE")
+    app = big_log_app(store, inv, big_log)
     async with app.run_test(size=(120, 36)) as pilot:
         panel = await open_panel(pilot)
         assert panel.search("ERROR(?=.*timeout)")
