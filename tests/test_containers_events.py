@@ -276,6 +276,26 @@ def test_history_keeps_only_the_newest_events() -> None:
     assert [e.container for e in kept] == ["c2", "c3", "c4"]
 
 
+def test_history_knows_the_newest_start_of_each_container_read() -> None:
+    """Start events are not kept as events (noise for a responder) but their times are: a
+    container's list entry with a start event needs no inspect for its exact start."""
+    history = EventHistory(limit=2)
+
+    def start(full_id: str, ns: int, action: str = "start") -> dict[str, object]:
+        return {"Type": "container", "Action": action, "Actor": {"ID": full_id}, "timeNano": ns}
+
+    history.add_raw([start("a", 5), start("a", 9), start("a", 7), start("b", 3, "create")])
+    assert history.started_ns("a") == 9
+    assert history.started_ns("b") is None
+    assert history.window(datetime(2000, 1, 1, tzinfo=timezone.utc)) == ()
+    history.add_raw([start("b", 4), start("c", 6)])  # the oldest started beyond the limit go
+    assert (history.started_ns("a"), history.started_ns("b"), history.started_ns("c")) == (
+        None,
+        4,
+        6,
+    )
+
+
 # -- logs ---------------------------------------------------------------------------------------
 
 

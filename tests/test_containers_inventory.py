@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from debugtui.sources.containerstats import (
     cpu_sample,
     cpu_since_start,
     from_libpod,
+    parse_engine_time,
 )
 from tests.fixtures.podman import PodmanEngine
 
@@ -387,6 +389,103 @@ def test_a_container_just_started_is_not_inspected_again_for_an_event_read_befor
         podman_engine.remove_container(name)
     assert again.running and again.started_at == first.started_at
     assert not any(i.startswith(first.id) for i in inspected)
+
+
+def test_a_running_container_that_never_exited_is_shown_from_the_list_as_its_inspect_says(
+    podman_engine: PodmanEngine, containers_source: ContainersSource, monkeypatch: Any
+) -> None:
+    """A first collect inspects no container that podman's list (and its start event) says
+    everything about, and shows each as an inspect does; the others are inspected."""
+    names = podman_engine.names
+    fresh = "dt-listed"
+    podman_engine.run_container(fresh, "sleep", "600")
+    try:
+        inspected = inspects_counted(containers_source, podman_engine, monkeypatch)
+        shown = by_name(collect(containers_source))
+        api = containers_source._connect(podman_engine.host)
+        for name in (fresh, names.running, names.unhealthy):
+            info = shown[name]
+            assert not any(i.startswith(info.id) for i in inspected), name
+            real = api.get_json(f"/containers/{name}/json")
+            state = real["State"]
+            assert info.restart_count == real["RestartCount"] == 0
+            started = parse_engine_time(state["StartedAt"])
+            assert info.started_at is not None and started is not None
+            # the start event is written just after StartedAt: 50.3 ms apart on a loaded CI
+            assert abs((info.started_at - started).total_seconds()) < 0.25
+            assert info.finished_at is None is parse_engine_time(state["FinishedAt"])
+            assert (info.status, info.image, info.exit_code, info.oom) == (
+                state["Status"],
+                real["Config"]["Image"],
+                None,
+                state["OOMKilled"],
+            )
+            assert info.health == ((state.get("Health") or {}).get("Status") or None)
+        assert shown[names.unhealthy].health == "unhealthy"
+        for name in (names.exited, names.oom, names.killed):
+            assert any(i.startswith(shown[name].id) for i in inspected), name
+    finally:
+        podman_engine.remove_container(fresh)
+
+
+def test_containers_needing_no_request_are_read_without_worker_threads(
+    podman_engine: PodmanEngine, containers_source: ContainersSource, monkeypatch: Any
+) -> None:
+    """Only what the engine must be asked goes to threads (starting one waits for the
+    interpreter lock): steady containers, known and in the bulk stats, are read inline."""
+    from debugtui.sources import containers
+
+    given: list[list[Any]] = []
+    real_map = containers._map
+
+    def noting_map(work: Any, items: Any, workers: int) -> Any:
+        given.append(list(items))
+        return real_map(work, given[-1], workers)
+
+    collect(containers_source)
+    monkeypatch.setattr(containers, "_map", noting_map)
+    data = collect(containers_source)
+    assert given, "the source reads containers through _map"
+    threaded = sum(len(items) for items in given)
+    running = by_name(data)[podman_engine.names.running]
+    assert running.stats is not None
+    assert threaded < len(data.containers) - 2
+
+
+def test_a_container_that_exited_before_is_inspected_for_what_the_list_lacks(
+    podman_engine: PodmanEngine, containers_source: ContainersSource, monkeypatch: Any
+) -> None:
+    """Stopped and started again: running, but its list entry keeps the exit, after which
+    only an inspect tells the restarts and the last exit."""
+    name = "dt-started-again"
+    podman_engine.run_container(name, "sleep", "600")
+    try:
+        podman_engine.podman("stop", "-t", "0", name)
+        podman_engine.podman("start", name)
+        inspected = inspects_counted(containers_source, podman_engine, monkeypatch)
+        info = by_name(collect(containers_source))[name]
+    finally:
+        podman_engine.remove_container(name)
+    assert info.running and info.finished_at is not None
+    assert any(i.startswith(info.id) for i in inspected)
+
+
+def test_a_young_container_whose_start_event_was_not_read_is_inspected(
+    podman_engine: PodmanEngine, containers_source: ContainersSource, monkeypatch: Any
+) -> None:
+    """The list's start time is in whole seconds: without the start event (here, a window
+    that begins after it) a container that started moments ago is inspected for it."""
+    name = "dt-young"
+    podman_engine.run_container(name, "sleep", "600")
+    try:
+        inspected = inspects_counted(containers_source, podman_engine, monkeypatch)
+        later = datetime.now(timezone.utc) + timedelta(minutes=1)
+        info = by_name(collect(containers_source, since=later.isoformat()))[name]
+        real = containers_source._connect(podman_engine.host).get_json(f"/containers/{name}/json")
+    finally:
+        podman_engine.remove_container(name)
+    assert any(i.startswith(info.id) for i in inspected)
+    assert info.started_at == parse_engine_time(real["State"]["StartedAt"])
 
 
 def test_concurrent_reads_keep_order_bound_workers_and_raise_the_first_failure() -> None:

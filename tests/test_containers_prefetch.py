@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,15 @@ import pytest
 
 from debugtui.cli import main
 from debugtui.config import Config, ContainersConfig
-from debugtui.sources import engineapi
-from debugtui.sources.containerprefetch import Prefetch, PrefetchedEngine, engine_address
-from debugtui.sources.containers import ContainersSource
+from debugtui.sources import containerprefetch, containers, engineapi
+from debugtui.sources.containerprefetch import (
+    DEFAULT_WINDOW_S,
+    Prefetch,
+    PrefetchedEngine,
+    engine_address,
+)
+from debugtui.sources.containers import ContainersSource, window_start
+from debugtui.sources.engineapi import events_query
 from tests.fixtures.podman import PodmanEngine
 from tests.test_containers_faults import SocketServer
 
@@ -47,6 +54,15 @@ def test_the_engine_is_asked_early_only_when_no_config_file_can_name_another(
     xdg_file.unlink()
     (no_config / "debugtui.toml").write_text("")
     assert engine_address(None, env) is None
+
+
+def test_the_early_requests_load_without_dataclasses() -> None:
+    """The requests are to be under way before the slow part of loading (dataclasses pulls
+    in inspect, ast and dis: ~20 ms) begins."""
+    code = "import sys, debugtui.sources.containerprefetch; print('dataclasses' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"
 
 
 @pytest.fixture
@@ -123,19 +139,54 @@ def test_the_early_snapshot_reads_as_the_normal_one_and_asks_nothing_twice(
     again = f"/v{version}/containers/{restarting}"
     asked = [(who, t.split("?")[0]) for who, t in asked_early if not t.startswith(again)]
     assert len(asked) == len(set(asked)), "a request was made twice"
-    assert [t for who, t in asked if who == "source"] == [f"/v{version}/events"]
+    assert [t for who, t in asked if who == "source"] == []
     early_asked = [t for who, t in asked if who == "plain"]
     assert early_asked[0] == "/_ping"
     assert set(early_asked) >= {
         f"/v{version}/libpod/containers/json",
         f"/v{version}/libpod/containers/stats",
+        f"/v{version}/events",
     }
-    inspected = [t for t in early_asked if t.startswith(f"/v{version}/containers/")]
-    assert len(inspected) == len(data["containers"]) - 1  # each listed one (but restarting)
+    inspect = f"/v{version}/containers/"
+    inspected = {t[len(inspect) :][:12] for t in early_asked if t.startswith(inspect)}
+    # each listed one but the restarting and those the list says everything about
+    needed = {c["id"] for c in data["containers"] if not (c["running"] and not c["finished_at"])}
+    assert inspected == needed - {restarting}
+    assert len(needed) >= 3 and len(data["containers"]) - len(needed) >= 3
     # a config file may name another engine: nothing is asked early, so nothing twice
     normal_asked = [t for who, t in requests_made[len(asked_early) :] if not t.startswith(again)]
     assert len(set(normal_asked)) == len(normal_asked)
     assert all(who == "plain" for who, _ in requests_made[len(asked_early) :])
+
+
+def test_the_early_requests_read_events_as_the_source_does_by_default() -> None:
+    """The prefetch cannot import the source (it is what loads while the engine answers):
+    its copies of the source's settings must say the same."""
+    now = datetime.now(timezone.utc)
+    assert (
+        abs((now - window_start(containers.DEFAULT_SINCE)).total_seconds() - DEFAULT_WINDOW_S) < 5
+    )
+    assert containerprefetch.EVENT_HISTORY == containers.EVENT_HISTORY
+
+
+def test_events_sent_early_answer_a_window_starting_no_earlier(
+    podman_engine: PodmanEngine, requests_made: list[tuple[str, str]]
+) -> None:
+    """The source's window starts a moment after the early one (a second later, past a
+    second's turn): that answer holds every event it asks for, so it takes it; a window
+    starting earlier than the early one goes to the engine."""
+    prefetch = Prefetch(podman_engine.host, 10.0)
+    engine = prefetch.engine(10.0)
+    engine.api_version = "1.41"
+    assert engine.get_json("/libpod/containers/json", {"all": "true"}) is not None
+    sent = next(t for who, t in requests_made if "/events?" in t)
+    since = int(sent.split("since=")[1].split("&")[0])
+    query = events_query(since + 1, 0, podman=True)
+    too_early = events_query(since - 1, 0, podman=True)
+    assert engine.open("/events", too_early).read()
+    assert engine.open("/events", query).read()
+    from_engine = [t for who, t in requests_made if who == "source" and "/events?" in t]
+    assert from_engine == [engine.target("/events", too_early, True)]
 
 
 def failed(host: str, timeout_s: float, *, early: bool) -> tuple[Any, ...]:
@@ -195,7 +246,7 @@ _AS_NOBODY = """
 import json, os, sys
 from debugtui.config import Config, ContainersConfig
 from debugtui.sources.containerprefetch import Prefetch
-from debugtui.sources.containers import ContainersSource
+from debugtui.sources.containers import ContainersSource, window_start
 
 os.setgroups([])
 os.setgid(65534)

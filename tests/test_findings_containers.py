@@ -5,12 +5,13 @@ snapshot changed with ``dataclasses.replace``."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from debugtui.findings import Finding, Severity, evaluate
+from debugtui.findings import CRASH_LOOP_RESTARTS, Finding, Severity, evaluate
 from debugtui.sources.base import Snapshot
 from debugtui.sources.containerevents import ContainerEvent
 from debugtui.sources.containers import ContainersSource
@@ -18,7 +19,13 @@ from tests.fixtures.podman import PodmanEngine
 
 
 @pytest.fixture
-def snap(containers_source: ContainersSource) -> Snapshot:
+def snap(podman_engine: PodmanEngine, containers_source: ContainersSource) -> Snapshot:
+    # The engine is shared by the session and waits for one restart only; run on its own,
+    # this file would read the crash loop before it has looped (each round takes ~1 s).
+    deadline = time.monotonic() + 60
+    while podman_engine.restart_count(podman_engine.names.crashloop) < CRASH_LOOP_RESTARTS:
+        assert time.monotonic() < deadline, "the crash-looping container stopped restarting"
+        time.sleep(0.2)
     snapshot = containers_source.collect({"since": "1h"})
     assert snapshot.ok, (snapshot.error, snapshot.hint)
     return snapshot

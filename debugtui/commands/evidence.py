@@ -64,7 +64,7 @@ def snapshot(args: argparse.Namespace) -> int:
         from debugtui.sources.containerprefetch import Prefetch, engine_address
 
         host = engine_address(args.config)
-        prefetch = None if host is None else Prefetch(host, args.timeout)
+        prefetch = None if host is None else Prefetch(host, args.timeout, events=not args.since)
 
     from debugtui.cli import UsageError
     from debugtui.config import Config

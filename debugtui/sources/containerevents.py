@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from debugtui.sources.engineapi import Engine, raise_for_status
+from debugtui.sources.engineapi import Engine, events_query, raise_for_status
 
 ACTIONS = frozenset({"die", "oom", "kill", "restart", "health_status"})
 """The engine events a responder wants; start/stop/create noise is left out."""
@@ -139,15 +139,7 @@ def read_events(api: Engine, since: datetime, *, timeout_s: float, podman: bool)
     """
     requested_ns = time.time_ns()
     deadline = time.monotonic() + timeout_s
-    params: dict[str, str] = {
-        "since": str(int(since.timestamp())),
-        "filters": json.dumps({"type": ["container"]}),
-    }
-    if podman:
-        params["stream"] = "false"
-    else:
-        seconds, nanos = divmod(requested_ns, 1_000_000_000)
-        params["until"] = f"{seconds}.{nanos:09d}"
+    params = events_query(int(since.timestamp()), requested_ns, podman=podman)
     answer = api.open("/events", params, timeout_s=timeout_s)
     try:
         raise_for_status(answer)
@@ -219,6 +211,8 @@ class EventHistory:
         self._seen: dict[str, _Seen] = {}
         self._raw_seen: dict[tuple[int, str, str], None] = {}
         """Every event read (the newest ``limit``), wanted or not, oldest first."""
+        self._starts: dict[str, int] = {}
+        """Full id -> the time (ns) of its newest ``start`` event read (``limit`` kept)."""
 
     def add_raw(self, raw_events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """Keep the wanted events; the events (wanted or not) no earlier read returned.
@@ -234,13 +228,20 @@ class EventHistory:
                 continue
             self._raw_seen[key] = None
             new.append(raw)
+            if key[2] == "start" and raw.get("Type", "container") == "container":
+                self._starts[key[1]] = max(key[0], self._starts.pop(key[1], 0))
             parsed = parse_event(raw)
             if parsed is not None:
                 time_ns, full_id, event = parsed
                 self._add((time_ns, full_id, event.action, event.detail), event)
-        for old in list(itertools.islice(self._raw_seen, max(0, len(self._raw_seen) - self.limit))):
-            del self._raw_seen[old]
+        for seen in (self._raw_seen, self._starts):
+            for old in list(itertools.islice(seen, max(0, len(seen) - self.limit))):
+                del seen[old]
         return new
+
+    def started_ns(self, full_id: str) -> int | None:
+        """When the newest ``start`` event read for this container happened (ns)."""
+        return self._starts.get(full_id)
 
     def _add(self, key: tuple[int, str, str, str], event: ContainerEvent) -> None:
         self._events[key] = event

@@ -10,7 +10,9 @@ it can: the Docker-compatible API where it suffices, podman's own endpoints wher
 answer in one request what Docker needs one per container for (the list with exit codes,
 start times and health; the stats of every running container), the engine found once, by
 ``/_ping``. A container is inspected again only when its list entry changed or an event
-named it since the previous refresh (see :meth:`ContainersSource.read_containers`).
+named it since the previous refresh (see :meth:`ContainersSource.read_containers`), and a
+running podman container that never exited not at all: its list entry says what an inspect
+would (see :mod:`debugtui.sources.containerlisted`).
 
 The engine is found by ``Config.docker_host()`` (the ``[containers] host`` setting, then
 ``DOCKER_HOST``, then ``/var/run/docker.sock`` or ``/run/podman/podman.sock``). Every
@@ -63,6 +65,7 @@ from debugtui.sources.containerevents import (
     read_events,
     short_id,
 )
+from debugtui.sources.containerlisted import inspect_from_list
 from debugtui.sources.containerstats import (
     ContainerStats,
     CpuSample,
@@ -510,13 +513,30 @@ class ContainersSource(Source):
         it whose list entry is as it was at its last inspect keeps that inspect (everything
         an inspect adds changes the list entry or makes an event: a restart moves the pid
         and start time, an exit the state, a health change podman's status and Docker's).
-        None means anything may have changed: every container is inspected. ``bulk`` gives
-        the stats; a running container missing from it is asked on its own.
+        None means anything may have changed: every container is inspected (but those podman's
+        list says everything about). ``bulk`` gives the stats; a running container missing
+        from it is asked on its own.
 
         A container removed in the meantime is left out with a warning; one that stopped
         is kept without stats, with a warning.
+
+        Only the containers the engine must be asked about go to threads: starting one
+        waits for the interpreter lock, which a busy main thread holds for up to 5 ms at a
+        time (a whole-process snapshot is still loading modules meanwhile).
         """
-        results = _map(lambda s: self._read_one(api, s, bulk, changed), summaries, MAX_WORKERS)
+        known = [self._known_inspect(s, changed) for s in summaries]
+        results: list[tuple[ContainerRead | None, list[str]]] = [(None, [])] * len(summaries)
+        asking: list[int] = []
+        for index, (summary, inspect) in enumerate(zip(summaries, known, strict=True)):
+            if inspect is None or _asks_stats(summary, inspect, bulk):
+                asking.append(index)
+            else:
+                results[index] = self._read_one(api, summary, bulk, inspect)
+        answered = _map(
+            lambda i: self._read_one(api, summaries[i], bulk, known[i]), asking, MAX_WORKERS
+        )
+        for index, result in zip(asking, answered, strict=True):
+            results[index] = result
         reads: list[ContainerRead] = []
         for read, read_warnings in results:
             warnings.extend(read_warnings)
@@ -524,26 +544,43 @@ class ContainersSource(Source):
                 reads.append(read)
         return reads
 
+    def _known_inspect(
+        self, summary: Mapping[str, Any], changed: set[str] | None
+    ) -> Mapping[str, Any] | None:
+        """A container's inspect when the engine need not be asked for it: the last one if
+        its list entry is as it was then and no event named it since (see
+        :meth:`read_containers`), else what podman's list says (see
+        :mod:`debugtui.sources.containerlisted`); None to ask."""
+        full_id = str(summary.get("Id", ""))
+        fingerprint = _fingerprint(summary)
+        cached = self._inspected.get(full_id)
+        if (
+            changed is not None
+            and full_id not in changed
+            and cached is not None
+            and cached[0] == fingerprint
+        ):
+            return cached[1]
+        if not self._podman:
+            return None
+        listed = inspect_from_list(summary, self._history.started_ns(full_id), time.time())
+        if listed is not None:
+            self._inspected[full_id] = (fingerprint, listed)
+        return listed
+
     def _read_one(
         self,
         api: Engine,
         summary: Mapping[str, Any],
         bulk: BulkStats | None,
-        changed: set[str] | None,
+        known: Mapping[str, Any] | None,
     ) -> tuple[ContainerRead | None, list[str]]:
-        """Inspect one container (unless unchanged), and read its stats if it runs; None if
-        it is gone."""
+        """Inspect one container (unless ``known`` is its inspect), and read its stats if it
+        runs; None if it is gone."""
         name = summary_name(summary)
         read = ContainerRead(summary, None, None, None)
-        fingerprint = _fingerprint(summary)
-        cached = self._inspected.get(read.full_id)
-        if (
-            changed is not None
-            and read.full_id not in changed
-            and cached is not None
-            and cached[0] == fingerprint
-        ):
-            inspect = cached[1]
+        if known is not None:
+            inspect = known
         else:
             path = f"/containers/{read.full_id}/json"
             try:
@@ -563,10 +600,9 @@ class ContainersSource(Source):
                 return read, [
                     f"{name}: could not be inspected ({detail}); shown from the list only"
                 ]
-            self._inspected[read.full_id] = (fingerprint, inspect)
+            self._inspected[read.full_id] = (_fingerprint(summary), inspect)
         read = ContainerRead(summary, inspect, None, None)
-        state = inspect.get("State") or {}
-        if state.get("Status") != "running" and not state.get("Running"):
+        if not _runs(inspect):
             return read, []
         payload = None if bulk is None else bulk.payloads.get(read.full_id)
         if payload is not None and bulk is not None:
@@ -851,6 +887,18 @@ _FINGERPRINT_FIELDS = ("State", "Status", "StartedAt", "ExitedAt", "ExitCode", "
 """List entry fields that change whenever an inspect would tell something new (podman's
 list has them all, with the health in ``Status``; Docker's the state and a ``Status`` like
 ``Up 2 minutes (healthy)`` that a restart starts over)."""
+
+
+def _runs(inspect: Mapping[str, Any]) -> bool:
+    state = inspect.get("State") or {}
+    return state.get("Status") == "running" or bool(state.get("Running"))
+
+
+def _asks_stats(
+    summary: Mapping[str, Any], inspect: Mapping[str, Any], bulk: BulkStats | None
+) -> bool:
+    """The container runs and its stats are not in the bulk answer: it is asked for them."""
+    return _runs(inspect) and (bulk is None or str(summary.get("Id", "")) not in bulk.payloads)
 
 
 def _fingerprint(summary: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from debugtui.sources.engineapi import format_engine_time
+
 _ZERO_TIME_PREFIX = "0001-01-01"
 """Go's zero time, which engines send for "never" (not started, not finished, no preread)."""
 
@@ -284,9 +286,7 @@ def from_libpod(entry: Mapping[str, Any]) -> dict[str, Any]:
         payload["cpu_stats"] = {"cpu_usage": {"total_usage": usage}}
     read_ns = entry.get("SystemNano")
     if isinstance(read_ns, int) and read_ns > 0:
-        seconds, nanos = divmod(read_ns, 1_000_000_000)
-        when = datetime.fromtimestamp(seconds, timezone.utc)
-        payload["read"] = f"{when:%Y-%m-%dT%H:%M:%S}.{nanos:09d}Z"
+        payload["read"] = format_engine_time(read_ns)
     rx, tx = entry.get("NetInput"), entry.get("NetOutput")
     if isinstance(rx, int) and isinstance(tx, int):
         payload["networks"] = {"all": {"rx_bytes": rx, "tx_bytes": tx}}

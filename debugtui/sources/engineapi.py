@@ -26,6 +26,7 @@ import os
 import re
 import socket
 from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlencode
 
@@ -60,6 +61,26 @@ def engine_from_ping(headers: Mapping[str, str]) -> tuple[str, str, bool] | None
         return None
     podman = match.group(1) == "Libpod"
     return api_version, f"{'Podman' if podman else 'Docker'} Engine {match.group(2)}", podman
+
+
+def format_engine_time(ns: int) -> str:
+    """An engine timestamp (RFC 3339, nanoseconds, ``Z``) for ``ns`` since the epoch."""
+    seconds, nanos = divmod(ns, 1_000_000_000)
+    return f"{datetime.fromtimestamp(seconds, timezone.utc):%Y-%m-%dT%H:%M:%S}.{nanos:09d}Z"
+
+
+def events_query(since_s: int, until_ns: int, *, podman: bool) -> dict[str, str]:
+    """The ``/events`` query for container events from ``since_s`` to the present, which
+    the two engines are told differently: dockerd ends the answer at ``until``; podman
+    answers nothing when given ``until`` and ends the answer after its replay when asked
+    ``stream=false`` (which dockerd does not know)."""
+    params = {"since": str(since_s), "filters": json.dumps({"type": ["container"]})}
+    if podman:
+        params["stream"] = "false"
+    else:
+        seconds, nanos = divmod(until_ns, 1_000_000_000)
+        params["until"] = f"{seconds}.{nanos:09d}"
+    return params
 
 
 def version_key(version: str) -> tuple[int, ...]:
