@@ -77,6 +77,9 @@ def main(argv: list[str]) -> int:
     if which == "bare":
         status = _bare()
     else:
+        from debugtui.tui import terminal
+
+        terminal.terminal_problem = lambda: None  # headless: no terminal needed
         from debugtui.cli import main as debugtui_main
 
         status = debugtui_main(rest)

@@ -77,8 +77,10 @@ def terminal_columns() -> int:
 
 def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
     """The command modules parsing ``argv`` needs: the one that registers the command it
-    names, none for ``--version`` (argparse prints it before looking further), else all of
-    them, so that help, a missing or unknown command and every error read as before."""
+    names; none for ``--version`` (argparse prints it before looking further) or for no
+    command at all (the TUI: registering every command costs ~15 ms of its start-up and
+    parses nothing it is given); else all of them, so that help, a missing value or an
+    unknown command and every error read as before."""
     index = 0
     while index < len(argv):
         arg = argv[index]
@@ -93,7 +95,7 @@ def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
         else:
             module = COMMANDS.get(arg)
             return (module,) if module is not None else COMMAND_MODULES
-    return COMMAND_MODULES
+    return ()
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

@@ -251,7 +251,8 @@ def _coerce(
             raise ConfigError(path, f"{name} must be a list", line)
         want = int if key == "ports" else str
         if not all(isinstance(i, want) and not isinstance(i, bool) for i in items):
-            raise ConfigError(path, f"{name} must be a list of {want.__name__}s", line)
+            kind = "integers" if want is int else "strings"
+            raise ConfigError(path, f"{name} must be a list of {kind}", line)
         return tuple(items)
     if isinstance(default, bool) or default is None:
         if not isinstance(value, str):

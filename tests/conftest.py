@@ -47,3 +47,12 @@ def store(tmp_path: Path) -> Iterator[NotebookStore]:
     store define their own ``store``)."""
     with NotebookStore(tmp_path / "notebook.db") as opened:
         yield opened
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The notebook file the ``debugtui`` program uses in this test (``$DEBUGTUI_DB``);
+    tests of the store itself define their own ``db``."""
+    path = tmp_path / "notebook.db"
+    monkeypatch.setenv("DEBUGTUI_DB", str(path))
+    return path

@@ -9,18 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from debugtui import __version__
 
 SCRIPT = Path(sys.executable).with_name("debugtui")
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "notebook.db"
-    monkeypatch.setenv("DEBUGTUI_DB", str(path))
-    return path
 
 
 def debugtui(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -47,8 +47,6 @@ def test_a_named_command_needs_only_its_module(argv: list[str], expected: tuple[
 @pytest.mark.parametrize(
     "argv",
     [
-        [],
-        ["--db", "n.db"],
         ["-h"],
         ["--help"],
         ["--db"],
@@ -59,10 +57,18 @@ def test_a_named_command_needs_only_its_module(argv: list[str], expected: tuple[
         ["--bogus", "logs"],
     ],
 )
-def test_help_no_command_or_anything_unrecognised_registers_every_module(
+def test_help_a_missing_value_or_anything_unrecognised_registers_every_module(
     argv: list[str],
 ) -> None:
     assert modules_for(argv) == COMMAND_MODULES
+
+
+@pytest.mark.parametrize("argv", [[], ["--db", "n.db"], ["--config=c.toml", "--db", "n.db"]])
+def test_no_command_the_tui_registers_none_and_parses_as_the_full_parser(
+    argv: list[str],
+) -> None:
+    assert modules_for(argv) == ()
+    assert vars(build_parser(argv).parse_args(argv)) == vars(build_parser().parse_args(argv))
 
 
 def test_an_unknown_command_still_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -89,7 +89,8 @@ def test_explicit_path_must_exist(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "line", "fragment"),
     [
-        ("[logs]\npaths = [1, 2]\n", 2, "logs.paths must be a list of strs"),
+        ("[logs]\npaths = [1, 2]\n", 2, "logs.paths must be a list of strings"),
+        ("[sockets]\nports = ['5432']\n", 2, "sockets.ports must be a list of integers"),
         ("[logs]\n\nmax_matches = 'many'\n", 3, "logs.max_matches must be an integer"),
         ("[postgres]\ndsn = 5\n", 2, "postgres.dsn must be a string"),
         ("[nonsense]\nx = 1\n", 1, "unknown section [nonsense]"),

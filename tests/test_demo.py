@@ -152,26 +152,25 @@ def wait_in_pane(tmux: Tmux, what: str, ready: Callable[[], bool], seconds: floa
 
 def test_sigterm_in_the_tui_quits_it_and_stops_everything(tmux: Tmux, tmp_path: Path) -> None:
     db = tmp_path / "kept.db"
-    command = shlex.join(
-        ["env", "TERM=xterm-256color", str(debugtui_binary()), "--db", str(db), "demo"]
-    )
-    tmux("new-session", "-d", "-x", "100", "-y", "30", "-s", tmux.session, f"exec {command}")
+    status_file = tmp_path / "status"
+    # A shell runs the demo and writes down how it ended: tmux's own pane_dead_status can
+    # stay empty for good when the pty closes before tmux reaps the process (seen once in
+    # CI: the pane dead, the report printed, no status after 30 s).
+    demo = ["env", "TERM=xterm-256color", str(debugtui_binary()), "--db", str(db), "demo"]
+    script = '"$@"; echo $? > "$STATUS.tmp"; mv "$STATUS.tmp" "$STATUS"'
+    command = shlex.join(["env", f"STATUS={status_file}", "sh", "-c", script, "sh", *demo])
+    tmux("new-session", "-d", "-x", "100", "-y", "30", "-s", tmux.session, command)
     tmux("set-option", "-t", tmux.session, "remain-on-exit", "on")
-    pid = int(tmux("display-message", "-p", "-t", tmux.session, "#{pane_pid}").strip())
+    shell = int(tmux("display-message", "-p", "-t", tmux.session, "#{pane_pid}").strip())
     # The tab bar is drawn by the TUI only (the title is also in the report printed before it).
     wait_in_pane(tmux, "the TUI", lambda: "Findings  Deploys" in tmux.screen(), DEMO_DEADLINE_S)
+    children = Path(f"/proc/{shell}/task/{shell}/children").read_text().split()
+    assert len(children) == 1, children
 
-    os.kill(pid, signal.SIGTERM)
+    os.kill(int(children[0]), signal.SIGTERM)
 
-    def pane(field: str) -> str:
-        return tmux("display-message", "-p", "-t", tmux.session, f"#{{{field}}}").strip()
-
-    wait_in_pane(tmux, "the demo to stop", lambda: pane("pane_dead") == "1", DEMO_DEADLINE_S)
-    # tmux can report the pane dead a moment before it has recorded how the process ended.
-    ended = ("pane_dead_status", "pane_dead_signal")
-    wait_in_pane(tmux, "the exit status", lambda: any(pane(f) for f in ended), 30.0)
-    status = f"{pane('pane_dead_status')}/{pane('pane_dead_signal')}"
-    assert status == f"{128 + signal.SIGTERM}/"
+    wait_in_pane(tmux, "the demo to stop", status_file.exists, DEMO_DEADLINE_S)
+    assert status_file.read_text().strip() == str(128 + signal.SIGTERM)
     # The whole pane with its scrollback, wrapped lines joined: the report scrolled by.
     shown = tmux("capture-pane", "-p", "-J", "-S", "-", "-t", tmux.session)
     assert "engines stopped and" in shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +31,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if not args.check:  # before the sandbox is built: minutes of engines for nothing
+        from debugtui.tui.terminal import terminal_problem
+
+        problem = terminal_problem()
+        if problem is not None:
+            print(
+                f"debugtui demo: the TUI needs a terminal ({problem}); "
+                "--check builds, collects and reports without it",
+                file=sys.stderr,
+            )
+            return 2
     from debugtui.demo.run import run_demo
 
     return run_demo(args)

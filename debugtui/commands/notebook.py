@@ -192,6 +192,16 @@ def new_investigation(args: argparse.Namespace) -> int:
     if args.no_tui:
         print(inv.id)
         return 0
+    from debugtui.tui.terminal import terminal_problem
+
+    problem = terminal_problem()
+    if problem is not None:  # a script's $(debugtui new ...): the id is what it wants
+        print(inv.id)
+        print(
+            f"debugtui new: {problem}: printed the id (open it with: debugtui open {inv.id})",
+            file=sys.stderr,
+        )
+        return 0
     return _open_tui(args, inv.id)
 
 

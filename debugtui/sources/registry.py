@@ -7,9 +7,11 @@ sources or collecting only some of them costs nothing for the rest.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from debugtui.config import Config
-from debugtui.sources.base import Source
+if TYPE_CHECKING:  # annotations only: the TUI lists sources before it needs any
+    from debugtui.config import Config
+    from debugtui.sources.base import Source
 
 SOURCES: dict[str, str] = {
     "deploys": "debugtui.sources.deploys:DeploysSource",

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App
@@ -21,14 +21,17 @@ from textual.screen import Screen
 from debugtui.config import Config
 from debugtui.notebook.model import utcnow
 from debugtui.notebook.store import NotebookStore
-from debugtui.sources.base import Source
 from debugtui.sources.registry import make_source
 from debugtui.textsafe import one_line
+from debugtui.tui import terminal
 from debugtui.tui.idle_gc import CHECK_S, IdleCollector
 from debugtui.tui.messages import StoreFailed
 from debugtui.tui.screens.start import StartScreen
 from debugtui.tui.session import Session
 from debugtui.tui.store_queue import StoreQueue
+
+if TYPE_CHECKING:  # the sources load with the first panel, not before the first frame
+    from debugtui.sources.base import Source
 
 
 class DebugApp(App[None]):
@@ -138,6 +141,10 @@ def run(args: argparse.Namespace, open_id: str | None = None) -> int:
             )
         if open_id is not None:
             open_id = store.get_investigation(open_id).id
+        problem = terminal.terminal_problem()
+        if problem is not None:
+            print(f"debugtui: the TUI needs a terminal ({problem})", file=sys.stderr)
+            return 2
         app = make_app(store, open_id, config)
         app.run()
         # Store calls asked for just before quitting (a last draft) still get made.

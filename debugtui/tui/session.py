@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from debugtui.config import Config
 from debugtui.notebook.store import NotebookStore
-from debugtui.sources.base import Source
 from debugtui.sources.registry import make_source
 from debugtui.tui.store_queue import StoreQueue
+
+if TYPE_CHECKING:  # the sources load with the first panel, not before the first frame
+    from debugtui.sources.base import Source
 
 
 @dataclass(frozen=True)
