@@ -212,7 +212,12 @@ def findings_suggestion(
     found: Sequence[Finding], playbooks: Mapping[str, Playbook], current: str | None
 ) -> tuple[Playbook, str] | None:
     """A better playbook for these findings than ``current``, with why ("3 container_killed
-    findings"), or None."""
+    findings"), or None.
+
+    A playbook the responder chose is second-guessed only when no finding fits it and a
+    critical one fits the other: a CPU warning (a busy build on the box) must not nag someone
+    who picked "Connection exhaustion" from what they saw."""
+    from debugtui.findings import Severity
     from debugtui.playbooks import suggest
 
     ranked = suggest(found, playbooks)
@@ -220,10 +225,15 @@ def findings_suggestion(
         return None
     best = ranked[0][0]
     wanted = set(best.symptoms) | {s.check for s in best.steps() if s.check}
+    fitting = [f for f in found if f.rule in wanted]
+    if current is not None and (
+        any(pb.id == current for pb, _ in ranked)
+        or not any(f.severity == Severity.CRITICAL for f in fitting)
+    ):
+        return None
     counts: dict[str, int] = {}
-    for finding in found:
-        if finding.rule in wanted:
-            counts[finding.rule] = counts.get(finding.rule, 0) + 1
+    for finding in fitting:
+        counts[finding.rule] = counts.get(finding.rule, 0) + 1
     if not counts:
         return None
     rule, count = max(counts.items(), key=lambda item: item[1])

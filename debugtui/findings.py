@@ -44,6 +44,9 @@ class Finding:
     """What the finding is about, as a responder names it: a deploy, a container."""
     at: datetime | None = None
     """When what it states happened (a deploy, the start of a rise, a kill); None: now."""
+    because: str = ""
+    """Why, in a line, for a hypothesis made from it; empty: its evidence's first rows say
+    it (a rule whose evidence is in time order, the telling rows last, writes its own)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +58,7 @@ class Finding:
             "key": self.key or self.rule,
             "subject": self.subject,
             "at": self.at.isoformat() if self.at else None,
+            "because": self.because,
         }
 
 
@@ -746,11 +750,10 @@ def deploy_before_errors(ctx: Context) -> Iterator[Finding]:
     for marker in _deploys_before_rise(ctx, spike):
         delay = spike.start - _floor_minute(marker.at)
         previous = _previous_deploy(deploys, marker)
-        since = previous.at if previous is not None else marker.at - timedelta(microseconds=1)
+        # What it shipped by ancestry, as the source worked out (not by commit times: a
+        # branch merged after the previous deploy carries commits older than it).
         shipped = [
-            c
-            for c in deploys.commits
-            if c.repo == marker.repo and since < c.committed_at <= marker.at
+            c for c in deploys.commits if c.repo == marker.repo and c.shipped_in == marker.label
         ]
         rows: list[tuple[object, ...]] = [
             (
@@ -810,7 +813,21 @@ def deploy_before_errors(ctx: Context) -> Iterator[Finding]:
             key=_deploy_key("deploy_before_errors", marker),
             subject=_deploy_subject(marker),
             at=marker.at,
+            because=_shipped(marker.name, previous, shipped),
         )
+
+
+def _shipped(name: str, previous: Any, commits: list[Any]) -> str:
+    """What a deploy shipped, newest commit first: the part of its evidence a hypothesis
+    about it rests on (the statement already names the deploy and the rise)."""
+    if not commits:
+        return ""
+    since = f" since {previous.name}" if previous is not None else ""
+    listed = "; ".join(
+        f"{c.short_sha} {c.subject} ({c.files_changed} files, +{c.insertions} -{c.deletions})"
+        for c in sorted(commits, key=lambda c: c.committed_at, reverse=True)
+    )
+    return f"{name} shipped {_plural(len(commits), 'commit')}{since}: {listed}"
 
 
 def deploy_suspect(ctx: Context) -> Iterator[Finding]:

@@ -172,6 +172,19 @@ def test_findings_suggest_the_memory_playbook_for_oom_kills() -> None:
     assert findings_suggestion(kills, playbooks, current="memory-oom") is None
 
 
+def test_a_chosen_playbook_is_second_guessed_only_by_a_critical_finding_it_does_not_fit() -> None:
+    playbooks = load_playbooks().playbooks
+    busy = Finding("cpu_saturation", "warning", "CPU 95% busy", "top")
+    killed = Finding("container_killed", "critical", "api OOM-killed", "raise the limit")
+    assert findings_suggestion([busy], playbooks, current=None) is not None  # none chosen
+    assert findings_suggestion([busy], playbooks, current="connection-exhaustion") is None
+    suggested = findings_suggestion([busy, killed], playbooks, current="connection-exhaustion")
+    assert suggested is not None and suggested[0].id == "memory-oom"
+    # a finding that fits the chosen playbook too: it stays the responder's call
+    pileup = Finding("socket_pileup", "critical", "400 CLOSE_WAIT", "ss -tanp")
+    assert findings_suggestion([pileup, killed], playbooks, "connection-exhaustion") is None
+
+
 # --- the post-mortem ----------------------------------------------------------------------
 
 

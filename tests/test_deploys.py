@@ -200,7 +200,8 @@ def test_diff_ref_looking_like_an_option_is_refused(history: dict[str, str]) -> 
 def test_commit_subject_is_kept_verbatim(history: dict[str, str]) -> None:
     data = collect(history["repo"])
     assert by_sha(data)[history["hotfix"]].subject == HOTFIX_SUBJECT
-    assert data.tables()["commits"].rows[0][4] == HOTFIX_SUBJECT
+    commits = data.tables()["commits"]
+    assert commits.rows[0][commits.columns.index("subject")] == HOTFIX_SUBJECT
 
 
 def test_odd_file_names_renames_and_binaries_are_parsed(tmp_path: Path) -> None:
@@ -369,7 +370,8 @@ def test_snapshot_is_json_serialisable_with_tables(history: dict[str, str]) -> N
     tables = snap.tables()
     assert set(tables) == {"commits", "markers", "diff"}
     assert len(tables["commits"].rows) == 4
-    assert tables["markers"].rows[0][3] == "v1.1"
+    markers = tables["markers"]
+    assert markers.rows[0][markers.columns.index("name")] == "v1.1"
 
 
 def test_repository_owned_by_another_user_explains_safe_directory(
@@ -383,3 +385,26 @@ def test_repository_owned_by_another_user_explains_safe_directory(
     assert not snap.ok
     assert "dubious ownership" in (snap.error or "")
     assert "safe.directory" in (snap.hint or "")
+
+
+def test_each_commit_names_the_oldest_deploy_that_shipped_it(history: dict[str, str]) -> None:
+    data = collect(history["repo"], since="72h")
+    shipped = {c.sha: c.shipped_in for c in data.commits}
+    merge = f"merge {history['merge'][:7]}"
+    assert shipped[history["fix"]] == "v1.0"
+    # the feature went out with the merge to main (a deploy), before v1.1 tagged that merge
+    assert shipped[history["feature"]] == merge and shipped[history["merge"]] == merge
+    assert shipped[history["hotfix"]] is None  # "nightly" is not a deploy tag
+    commits = data.tables()["commits"]
+    column = {row[commits.columns.index("sha")]: row[1] for row in commits.rows}
+    assert commits.columns[1] == "shipped in"
+    assert column[history["hotfix"][:7]] == "not yet"
+    assert column[history["fix"][:7]] == "v1.0"
+
+
+def test_without_deploys_in_the_window_no_commit_is_called_not_yet(
+    history: dict[str, str],
+) -> None:
+    data = collect(history["repo"], since="2h")  # the hotfix alone; no deploy since
+    assert data.markers == () and [c.sha for c in data.commits] == [history["hotfix"]]
+    assert data.tables()["commits"].rows[0][1] == ""

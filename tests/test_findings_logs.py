@@ -88,8 +88,16 @@ def test_error_spike_starts_at_the_scripted_rise(
 ) -> None:
     [spike] = only(evaluate(snaps), "error_spike")
     assert spike.at in rise_minutes(demo)
-    assert f"rose at {spike.at:%H:%M} UTC" in spike.statement
     assert spike.severity == Severity.CRITICAL
+    # The demo is relative to the real clock and may straddle midnight: pin "today".
+    [told] = only(evaluate(snaps, now=spike.at.replace(hour=23, minute=59)), "error_spike")
+    assert f"rose at {spike.at:%H:%M} UTC" in told.statement
+
+
+def test_an_error_spike_from_another_day_names_its_date(snaps: dict[str, Snapshot]) -> None:
+    [spike] = only(evaluate(snaps), "error_spike")
+    [told] = only(evaluate(snaps, now=spike.at + timedelta(days=1)), "error_spike")
+    assert f"rose at {spike.at:%Y-%m-%d %H:%M} UTC" in told.statement
 
 
 def test_error_spike_names_the_baseline_and_spike_rates(snaps: dict[str, Snapshot]) -> None:
@@ -172,6 +180,17 @@ def test_deploy_evidence_lists_the_commits_it_shipped(snaps: dict[str, Snapshot]
     assert times == sorted(times)
 
 
+def test_a_deploys_reason_lists_what_it_shipped_newest_first(snaps: dict[str, Snapshot]) -> None:
+    [finding] = only(evaluate(snaps), "deploy_before_errors")
+    commits = [row for row in finding.evidence["rows"] if row[1] == "commit"]
+    assert len(commits) > 1
+    head = f"{DEPLOY_TAG} shipped {len(commits)} commits since v2.3.0: "
+    assert finding.because.startswith(head)
+    listed = finding.because.removeprefix(head).split("; ")
+    assert listed == [f"{row[4]} {row[5]}" for row in reversed(commits)]
+    assert BAD_COMMIT_SUBJECT in listed[0]
+
+
 def test_a_deploy_outside_the_window_is_not_blamed(snaps: dict[str, Snapshot]) -> None:
     narrow = ThresholdsConfig(deploy_window_minutes=3)
     assert only(evaluate(snaps, narrow), "deploy_before_errors") == []
@@ -207,6 +226,9 @@ def test_a_merge_to_main_counts_as_a_deploy(tmp_path: Path) -> None:
     assert "merge to main" in finding.statement
     assert "“Merge feature”" in finding.statement
     assert finding.at == merged_at
+    # what the merge shipped is what it brought in, the branch's older commit too
+    assert "feature: retry payments" in finding.because
+    assert any("feature: retry payments" in row[5] for row in finding.evidence["rows"])
 
 
 def test_deploys_before_the_impact_start_are_suspects(

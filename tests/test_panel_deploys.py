@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from fault_support import screen_text
 from panel_support import (
     LITERAL,
     LITERAL_SHOWN,
@@ -102,7 +103,7 @@ async def test_commits_newest_first_with_the_deploy_marked(
         first = shown_rows(panel)[0]
         columns = panel.table.source_table.columns
         assert first[columns.index("subject")] == BAD_COMMIT_SUBJECT
-        assert first[columns.index("deploy")] == DEPLOY_TAG
+        assert first[columns.index("shipped in")] == DEPLOY_TAG
         committed = column(panel, "committed")
         assert committed == sorted(committed, reverse=True)
         assert len(committed) >= 8
@@ -197,7 +198,7 @@ async def test_pinned_commit_is_evidence_at_its_commit_time_and_in_the_export(
         await pilot.press("p")
         await settle(pilot)
         [marker] = [e for e in evidence_entries(store, inv) if "kind" in e.evidence.columns]
-        assert marker.evidence.rows[0][3] == DEPLOY_TAG
+        assert marker.evidence.rows[0][marker.evidence.columns.index("name")] == DEPLOY_TAG
         assert marker.happened_at == deploy_at  # the tag's time
 
     markdown = markdown_of(store, inv)
@@ -225,3 +226,14 @@ async def test_a_commit_message_with_markup_and_escapes_is_shown_literally(
         assert shown.spans == []
         screenshot = pilot.app.export_screenshot()
         assert "[bold]x" in screenshot and "\x1b]0;pwn" not in screenshot
+
+
+async def test_at_80_columns_a_commit_shows_its_deploy_and_subject(
+    store: NotebookStore, inv: Investigation, tmp_path: Path, repo: Path
+) -> None:
+    async with app_for(store, inv, tmp_path, repo).run_test(size=(80, 24)) as pilot:
+        await open_panel(pilot, DeploysPanel)
+        await pilot.press("z")  # the tabs get the whole screen
+        await settle(pilot)
+        line = next(ln for ln in screen_text(pilot).splitlines() if BAD_COMMIT_SUBJECT[:20] in ln)
+        assert DEPLOY_TAG in line

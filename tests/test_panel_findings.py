@@ -22,15 +22,17 @@ from textual.widgets import Static, TabbedContent
 import debugtui.playbooks
 from debugtui.config import Config, DeploysConfig, LogsConfig
 from debugtui.demo.incident import DEPLOY_TAG, DemoFiles, build_incident, build_logs
-from debugtui.notebook.model import EntryKind, Investigation, Severity
+from debugtui.findings import Finding
+from debugtui.notebook.model import EntryKind, EvidenceData, Investigation, Severity
 from debugtui.notebook.store import NotebookStore
 from debugtui.sources.base import Snapshot
 from debugtui.sources.collect import default_params
 from debugtui.sources.deploys import DeploysSource
 from debugtui.sources.logs import LogsSource
+from debugtui.textsafe import one_line
 from debugtui.tui.app import DebugApp, make_app
 from debugtui.tui.panels.base import SourcePanel
-from debugtui.tui.panels.findings import SUSPECT_FLAG, FindingsPanel
+from debugtui.tui.panels.findings import SUSPECT_FLAG, FindingsPanel, hypothesis_data
 from debugtui.tui.screens.investigation import InvestigationScreen
 
 
@@ -222,12 +224,26 @@ async def test_h_stores_the_evidence_then_a_hypothesis_it_supports(
         assert hypothesis.text == finding.statement
         assert hypothesis.hypothesis.supporting == (evidence.id,)
         assert hypothesis.hypothesis.disproof == finding.next_step
-        assert hypothesis.hypothesis.because.startswith("deploys evidence: ")
+        assert hypothesis.hypothesis.because == one_line(finding.because, 240)
         assert [list(r) for r in evidence.evidence.rows] == finding.evidence["rows"]
         assert evidence.evidence.params == {"since": "48h"}
         assert evidence.happened_at == finding.at
         shown = {e.id for e in pilot.app.screen.timeline.entries}
         assert {evidence.id, hypothesis.id} <= shown
+
+
+def test_a_hypothesis_without_a_reason_of_its_own_rests_on_its_evidences_first_rows() -> None:
+    finding = Finding("disk_full", "warning", "/ is 97% full", "du -xh / | sort -h")
+    evidence = EvidenceData(
+        title="disk",
+        source="system",
+        columns=("mount", "device", "used %"),
+        rows=(("/", "/dev/vda1", "97"), ("/var", "", "91.5"), ("/a", "b", "1"), ("/c", "d", "2")),
+    )
+    assert hypothesis_data(finding, evidence).because == (
+        "system evidence: /, /dev/vda1, used % 97; /var, used % 91.5; /a, b, used % 1; "
+        "and 1 more rows"
+    )
 
 
 async def test_p_pins_the_findings_evidence_into_the_post_mortem(

@@ -21,7 +21,7 @@ import fnmatch
 import os
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,6 +77,9 @@ class Commit:
     tags: tuple[str, ...] = ()
     files: tuple[FileChange, ...] = ()
     """At most ``max_files`` of them; ``files_changed`` counts all (merges: vs first parent)."""
+    shipped_in: str | None = None
+    """The oldest deploy in the window that contains this commit ("v2.4.0", "merge 1a2b3c4");
+    None when none does: not deployed yet if its repository has deploys in the window."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,11 @@ class DeployMarker:
     at: datetime
     """Tagger date of an annotated tag, else the commit's committer date."""
     subject: str
+
+    @property
+    def label(self) -> str:
+        """How a commit names the deploy that shipped it: the tag, or "merge 1a2b3c4"."""
+        return self.name if self.kind == "tag" else f"merge {self.short_sha[:7]}"
 
 
 @dataclass(frozen=True)
@@ -144,39 +152,43 @@ class DeploysData:
         return _plain(self)
 
     def tables(self) -> Mapping[str, Table]:
+        # Repositories with deploys in the window: there a commit none contains is not out.
+        deployed = {m.repo for m in self.markers}
         out = {
+            # At 80 columns the deploy that shipped a commit and its subject must be on screen:
+            # they come right after its time; the repo, author and counts follow.
             "commits": Table(
                 columns=(
                     "committed",
-                    "repo",
+                    "shipped in",
                     "sha",
-                    "author",
                     "subject",
+                    "author",
+                    "repo",
                     "files",
                     "+",
                     "-",
-                    "deploy",
                 ),
                 rows=tuple(
                     (
                         _when(c.committed_at),
-                        c.repo,
+                        c.shipped_in or ("not yet" if c.repo in deployed else ""),
                         c.short_sha,
-                        c.author,
                         c.subject,
+                        c.author,
+                        c.repo,
                         str(c.files_changed),
                         str(c.insertions),
                         str(c.deletions),
-                        c.deploy or "",
                     )
                     for c in self.commits
                 ),
                 title=f"Commits since {_when(self.since)}",
             ),
             "markers": Table(
-                columns=("at", "repo", "kind", "name", "sha", "subject"),
+                columns=("at", "name", "kind", "sha", "subject", "repo"),
                 rows=tuple(
-                    (_when(m.at), m.repo, m.kind, m.name, m.short_sha, m.subject)
+                    (_when(m.at), m.name, m.kind, m.short_sha, m.subject, m.repo)
                     for m in self.markers
                 ),
                 title=f"Deploys since {_when(self.since)}",
@@ -194,6 +206,24 @@ class DeploysData:
                 ),
             )
         return out
+
+
+def shipped_by(
+    markers: Sequence[DeployMarker], parents: Mapping[str, tuple[str, ...]]
+) -> dict[str, str]:
+    """For each commit of ``parents`` (sha -> its parents' shas, the window's commits), the
+    oldest deploy that contains it: each marker, oldest first, claims the commits it reaches
+    that no older one did. "Is the fix out?" is the question this answers at 3 a.m."""
+    shipped: dict[str, str] = {}
+    for marker in sorted(markers, key=lambda m: m.at):
+        stack = [marker.sha]
+        while stack:
+            sha = stack.pop()
+            if sha in shipped or sha not in parents:
+                continue  # claimed by an older deploy (with its ancestors), or outside the window
+            shipped[sha] = marker.label
+            stack.extend(parents[sha])
+    return shipped
 
 
 class DeploysSource(Source):
@@ -364,7 +394,8 @@ class _RepoReader:
         for tag in tags:
             tags_by_sha.setdefault(tag.sha, []).append(tag.name)
         revs = [r for r in dict.fromkeys((head and "HEAD", default_ref)) if r]
-        commits = list(self._log(revs, tags_by_sha, merges, default_label))
+        logged = list(self._log(revs, tags_by_sha, merges, default_label))
+        commits = [commit for commit, _ in logged]
         markers = [
             DeployMarker(self.name, "tag", t.name, t.sha, t.sha[:12], t.at, t.subject)
             for t in tags
@@ -383,6 +414,8 @@ class _RepoReader:
             for c in commits
             if c.sha in merges
         )
+        shipped = shipped_by(markers, {c.sha: parents for c, parents in logged})
+        commits = [replace(c, shipped_in=shipped.get(c.sha)) for c in commits]
         diffs: list[DiffStat] = []
         if diff is not None:
             stat = self._diff(*diff)
@@ -509,7 +542,8 @@ class _RepoReader:
         tags_by_sha: Mapping[str, list[str]],
         merges: set[str],
         default_label: str | None,
-    ) -> Iterator[Commit]:
+    ) -> Iterator[tuple[Commit, tuple[str, ...]]]:
+        """The window's commits, each with its parents' shas."""
         marker = secrets.token_hex(8)
         sep = "\x1f" + marker
         fmt = sep.join(("%H", "%h", "%P", "%at", "%ct", "%ae", "%an", "%B"))
@@ -547,7 +581,7 @@ class _RepoReader:
                 deploy = None
             insertions = sum(f.insertions or 0 for f in files)
             deletions = sum(f.deletions or 0 for f in files)
-            yield Commit(
+            commit = Commit(
                 repo=self.name,
                 sha=sha,
                 short_sha=short,
@@ -564,6 +598,7 @@ class _RepoReader:
                 tags=tag_names,
                 files=tuple(files[: self.max_files]),
             )
+            yield commit, tuple(parents.split())
 
     def _diff(self, from_ref: str, to_ref: str) -> DiffStat | str:
         """The diff stat, or a warning naming the ref this repository does not know."""

@@ -19,9 +19,11 @@ When the investigation follows no playbook and the findings fit one, a line says
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import partial
+from itertools import zip_longest
 from typing import Any, ClassVar
 
 from rich.console import RenderableType
@@ -51,6 +53,10 @@ SUSPECT_RULES = frozenset({"deploy_before_errors", "deploy_suspect"})
 """Findings about one deploy, which ``S`` can mark a suspect."""
 SUSPECT_FLAG = "⚑"
 
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+"""An evidence cell that is a bare number: it reads only with its column's name."""
+BECAUSE_WIDTH = 240
+"""The longest "because" a hypothesis made from a finding gets (the evidence is attached)."""
 EVIDENCE_TEXT_ROWS = 50
 """Evidence rows the detail view lists (the pinned entry keeps them all)."""
 
@@ -68,18 +74,29 @@ def finding_evidence(finding: Finding, captured_at: datetime) -> EvidenceData:
     )
 
 
-def evidence_summary(evidence: EvidenceData, limit: int = 240) -> str:
-    """A hypothesis's "because": the evidence in one line (its first rows)."""
-    rows = [" ".join(c for c in row if c) for row in evidence.rows[:3]]
+def evidence_summary(evidence: EvidenceData, limit: int = BECAUSE_WIDTH) -> str:
+    """A hypothesis's "because": the evidence in one line (its first rows). A number is
+    named by its column ("calls 62, mean ms 624.3"): bare, it says nothing."""
+    rows = [
+        ", ".join(
+            f"{column} {cell}" if NUMBER.fullmatch(cell) and column else cell
+            for column, cell in zip_longest(evidence.columns, row, fillvalue="")
+            if cell
+        )
+        for row in evidence.rows[:3]
+    ]
     more = f"; and {len(evidence.rows) - 3} more rows" if len(evidence.rows) > 3 else ""
     text = f"{evidence.source} evidence: " + "; ".join(rows) + more
     return one_line(text, limit)
 
 
 def hypothesis_data(finding: Finding, evidence: EvidenceData) -> HypothesisData:
-    """We think <statement> because <evidence summary>; disprove by <next step>. Supporting
-    evidence ids are added once the evidence entry exists."""
-    return HypothesisData(because=evidence_summary(evidence), disproof=finding.next_step)
+    """We think <statement> because <the finding's reason, else its evidence in a line>;
+    disprove by <next step>. Supporting evidence ids are added once the evidence entry
+    exists."""
+    reason = finding.because
+    because = one_line(reason, BECAUSE_WIDTH) if reason else evidence_summary(evidence)
+    return HypothesisData(because=because, disproof=finding.next_step)
 
 
 def suspect_note(finding: Finding) -> tuple[str, dict[str, Any]]:
