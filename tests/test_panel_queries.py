@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from fault_support import screen_text
 from panel_support import (
     LITERAL,
     LITERAL_SHOWN,
@@ -148,8 +149,9 @@ async def test_refresh_shows_rates_and_recent_mean_since_the_previous_refresh(
         for _ in range(5):
             postgres.psql(probe)
         await refresh(pilot, panel)
-        [row] = [r for r in shown_rows(panel) if "panel_rate_probe" in r[-1]]
         columns = panel.table.source_table.columns
+        query = columns.index("query")
+        [row] = [r for r in shown_rows(panel) if "panel_rate_probe" in r[query]]
         assert float(row[columns.index("calls/s")]) > 0
         assert float(row[columns.index("ms/s")]) >= 0
         assert float(row[columns.index(RECENT_MEAN)]) >= 0
@@ -164,17 +166,40 @@ async def test_enter_shows_the_whole_statement_and_every_number(
     app = app_for(store, inv, tmp_path, postgres.dsn)
     async with app.run_test(size=(120, 36)) as pilot:
         panel = await open_panel(pilot, QueriesPanel)
-        first = shown_rows(panel)[0]
+        queryid = column(panel, "queryid")[0]
         await pilot.press("enter")
         await pilot.pause()
         text = rendered_text(detail_static(pilot)).plain
-        assert f"queryid  {first[0]}" in text
+        assert f"queryid  {queryid}" in text
         for name in ("calls", "total ms", "mean ms", "rows", "shared blocks read", "% of time"):
             assert name in text
         assert f"query:\n{postgres.slow_query}" in text
         await pilot.press("escape")
         await pilot.pause()
         assert pilot.app.screen.query(QueriesPanel)
+
+
+async def test_at_80_columns_the_statements_and_sessions_show_their_query(
+    store: NotebookStore, inv: Investigation, tmp_path: Path, postgres: PostgresServer
+) -> None:
+    # The query is what a responder reads: the columns before it must leave it room at 80
+    # columns, the counters and ids come after it.
+    session = postgres.connect(autocommit=False, tracked=False)
+    try:
+        session.execute("SELECT 1 AS seen_at_eighty_columns")
+        app = app_for(store, inv, tmp_path, postgres.dsn)
+        async with app.run_test(size=(80, 24)) as pilot:
+            panel = await open_panel(pilot, QueriesPanel)
+            await pilot.press("z")  # the tabs get the whole screen, as a responder would
+            await settle(pilot)
+            top = column(panel, "query")[0]
+            assert top[:30] in screen_text(pilot)
+            await view(pilot, panel, "sessions")
+            panel.table.set_filter("seen_at_eighty")
+            await settle(pilot)
+            assert "SELECT 1 AS seen_at_eighty" in screen_text(pilot)
+    finally:
+        session.close()
 
 
 async def test_sessions_and_blocking_chains_are_further_views(
@@ -202,7 +227,8 @@ async def test_sessions_and_blocking_chains_are_further_views(
             await view(pilot, panel, "sessions")
             assert {str(holder_pid), str(waiter_pid)} <= set(column(panel, "pid"))
             await view(pilot, panel, "blocking")
-            assert (str(waiter_pid), str(holder_pid)) in {(r[0], r[4]) for r in shown_rows(panel)}
+            pairs = zip(column(panel, "blocked pid"), column(panel, "blocking pid"), strict=True)
+            assert (str(waiter_pid), str(holder_pid)) in set(pairs)
             await pilot.press("enter")
             await pilot.pause()
             text = rendered_text(detail_static(pilot)).plain
@@ -342,7 +368,7 @@ async def test_sql_text_with_markup_and_escapes_is_shown_literally(
         panel = await open_panel(pilot, QueriesPanel)
         panel.table.set_filter('FROM "[bold]x')
         [row] = shown_rows(panel)
-        assert LITERAL_SHOWN in row[-1]
+        assert LITERAL_SHOWN in row[panel.table.source_table.columns.index("query")]
         [query_cell] = [c for c in cells(panel) if "pwn" in c.plain]
         assert LITERAL_SHOWN[:30] in query_cell.plain  # the cell is cut, the detail is whole
         assert query_cell.spans == [] and not query_cell.style

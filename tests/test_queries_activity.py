@@ -53,8 +53,9 @@ def test_idle_in_transaction_session_is_shown(
     activity = snap.data.activity
     assert activity.idle_in_transaction == 1
     assert activity.longest_idle_in_transaction_pid == pid
-    row = next(r for r in snap.tables()["sessions"].rows if r[0] == str(pid))
-    assert "left_open" in row[-1]
+    table = snap.tables()["sessions"]
+    row = next(r for r in table.rows if r[0] == str(pid))
+    assert "left_open" in row[table.columns.index("query")]
 
 
 @pytest.mark.timeout(60)
@@ -88,8 +89,9 @@ def test_blocking_chain_names_the_lock_holder_and_its_query(
     assert blocked.blockers[0].state == "idle in transaction"
     assert "SET abalance" in (blocked.blockers[0].query or "")
     assert snap.data.activity.waiting == 1
-    row = snap.tables()["blocking"].rows[0]
-    assert row[0] == str(waiter_pid) and row[4] == str(holder_pid)
+    table = snap.tables()["blocking"]
+    row = dict(zip(table.columns, table.rows[0], strict=True))
+    assert row["blocked pid"] == str(waiter_pid) and row["blocking pid"] == str(holder_pid)
 
 
 def test_no_blocking_chain_when_nothing_waits(source: QueriesSource) -> None:

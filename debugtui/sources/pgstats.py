@@ -292,22 +292,27 @@ def _text(value: object) -> str:
     return "-" if value is None else one_line(str(value), 60)
 
 
+# Column order in these tables is for an 80-column terminal: what the responder reads first
+# (time shares, ages, the pid to act on) and then the query, which takes the rest of the
+# line; counters and identifiers follow, a scroll right or the detail view away.
+
+
 def statements_table(stats: StatementStats) -> Table:
     rows = tuple(
         (
-            str(s.queryid),
-            _text(s.database),
-            str(s.calls),
+            f"{s.share_pct:.1f}",
             _ms(s.total_ms),
             _ms(s.mean_ms),
+            str(s.calls),
+            sql_line(s.query if s.toplevel else f"(nested) {s.query}"),
+            _rate(s.delta.calls_per_s if s.delta else None),
+            _rate(s.delta.ms_per_s if s.delta else None),
             str(s.rows),
             str(s.shared_blks_hit),
             str(s.shared_blks_read),
             str(s.temp_blks),
-            f"{s.share_pct:.1f}",
-            _rate(s.delta.calls_per_s if s.delta else None),
-            _rate(s.delta.ms_per_s if s.delta else None),
-            sql_line(s.query if s.toplevel else f"(nested) {s.query}"),
+            _text(s.database),
+            str(s.queryid),
         )
         for s in stats.statements
     )
@@ -316,19 +321,19 @@ def statements_table(stats: StatementStats) -> Table:
         title += f" (unavailable: {stats.problem})"
     return Table(
         (
-            "queryid",
-            "db",
-            "calls",
+            "% time",
             "total ms",
             "mean ms",
+            "calls",
+            "query",
+            "calls/s",
+            "ms/s",
             "rows",
             "shr hit",
             "shr read",
             "temp blks",
-            "% time",
-            "calls/s",
-            "ms/s",
-            "query",
+            "db",
+            "queryid",
         ),
         rows,
         title,
@@ -339,20 +344,20 @@ def sessions_table(sessions: tuple[Session, ...]) -> Table:
     rows = tuple(
         (
             str(s.pid),
+            _text(s.state),
+            _age(s.query_age_s),
+            sql_line(s.query),
+            _text(f"{s.wait_event_type}:{s.wait_event}" if s.wait_event_type else None),
+            _age(s.xact_age_s),
             _text(s.user),
             _text(s.database),
             _text(s.application),
-            _text(s.state),
-            _text(f"{s.wait_event_type}:{s.wait_event}" if s.wait_event_type else None),
-            _age(s.xact_age_s),
-            _age(s.query_age_s),
             _text(s.query_id),
-            sql_line(s.query),
         )
         for s in sessions
     )
     return Table(
-        ("pid", "user", "db", "app", "state", "wait", "xact age", "query age", "query_id", "query"),
+        ("pid", "state", "query age", "query", "wait", "xact age", "user", "db", "app", "query_id"),
         rows,
         "sessions (pg_stat_activity)",
     )
@@ -362,13 +367,13 @@ def blocking_table(blocked: tuple[BlockedSession, ...]) -> Table:
     rows = tuple(
         (
             str(b.pid),
-            _text(b.user),
             _age(b.query_age_s),
-            sql_line(b.query, 80),
             str(k.pid),
             _text(k.state),
             _age(k.xact_age_s),
+            sql_line(b.query, 80),
             sql_line(k.query, 80),
+            _text(b.user),
         )
         for b in blocked
         for k in b.blockers
@@ -376,13 +381,13 @@ def blocking_table(blocked: tuple[BlockedSession, ...]) -> Table:
     return Table(
         (
             "blocked pid",
-            "user",
             "waiting",
-            "blocked query",
             "blocking pid",
             "state",
             "xact age",
+            "blocked query",
             "blocking query",
+            "user",
         ),
         rows,
         "blocking chains",
@@ -391,11 +396,11 @@ def blocking_table(blocked: tuple[BlockedSession, ...]) -> Table:
 
 def unrecorded_table(sessions: tuple[Session, ...]) -> Table:
     rows = tuple(
-        (str(s.pid), _text(s.user), _age(s.query_age_s), _text(s.query_id), sql_line(s.query))
+        (str(s.pid), _age(s.query_age_s), sql_line(s.query), _text(s.user), _text(s.query_id))
         for s in sessions
     )
     return Table(
-        ("pid", "user", "running", "query_id", "query"),
+        ("pid", "running", "query", "user", "query_id"),
         rows,
         "running now, not yet in pg_stat_statements",
     )

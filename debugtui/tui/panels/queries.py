@@ -129,8 +129,9 @@ class QueriesPanel(SourcePanel):
     # -- detail ----------------------------------------------------------------------------
 
     def detail_title(self, row: Sequence[str]) -> str:
-        if self.view_name == "statements" and row:
-            return f"queries: statement {row[0]}"
+        table = self.current_table()
+        if self.view_name == "statements" and table is not None and "queryid" in table.columns:
+            return f"queries: statement {row[table.columns.index('queryid')]}"
         return super().detail_title(row)
 
     def detail_text(self, table: Table, row: Sequence[str]) -> str:
@@ -159,8 +160,8 @@ class QueriesPanel(SourcePanel):
 
 def with_recent_mean(table: Table, stats: StatementStats) -> Table:
     """The statements table with the mean time of the calls made since the previous refresh,
-    before the query column (kept last: it is the wide one)."""
-    at = len(table.columns) - 1
+    after the other rates."""
+    at = table.columns.index("ms/s") + 1
     rows = tuple(
         (*row[:at], _ms(s.delta.mean_ms if s.delta else None), *row[at:])
         for row, s in zip(table.rows, stats.statements, strict=True)
