@@ -49,11 +49,15 @@ from debugtui.tui.panels.log_child import NICENESS, ChildSearchError, search_in_
 from debugtui.tui.panels.log_stream import Feed
 from debugtui.tui.panels.log_view import (
     MAX_BUCKETS,
+    below,
     context_text,
     find_match,
     match_row,
     parse_paths,
     series,
+    shared_directory,
+    short_time,
+    without_leading_time,
 )
 from debugtui.tui.panels.logs import LogsPanel
 from debugtui.tui.panels.table import MAX_ROWS
@@ -220,6 +224,54 @@ async def test_the_file_set_input_overrides_the_configured_paths(
         assert panel.result is not None
         assert {m.path for m in panel.result.matches} == {str(other), str(extra)}
         assert panel.snapshot.params["paths"] == [str(other), str(extra)]
+
+
+def test_the_time_column_shows_todays_times_alone_and_other_days_without_the_year() -> None:
+    shown = short_time(lambda: NOW)
+    assert shown(f"{NOW:%Y-%m-%d} 09:15:02") == "09:15:02"
+    yesterday = NOW - timedelta(days=1)
+    assert shown(f"{yesterday:%Y-%m-%d} 23:59:58") == f"{yesterday:%m-%d} 23:59:58"
+    assert shown("") == ""  # a line with no time of its own
+    assert shown("abcdefghij klmnopqr") == "abcdefghij klmnopqr"  # the length, not a time
+
+
+async def test_at_80_columns_the_file_column_leaves_out_the_shared_directory(
+    store: NotebookStore, inv: Investigation, demo: DemoFiles, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere" / "api.log"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(line(NOW - timedelta(minutes=2), "ERROR 502 from api"), encoding="utf-8")
+    app = app_for(store, inv, (str(demo.logs),))
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await open_panel(pilot)
+        await search_for(pilot, panel, pattern="502")
+        assert {cells[1].plain for cells in cell_texts(panel)} <= {"app.log", "app.log.1"}
+        assert all(row[1].startswith(str(demo.logs)) for row in panel.table.source_table.rows)
+        # the text column leaves out the line's leading time, which the time column shows
+        first_text, first_row = cell_texts(panel)[0][3].plain, panel.table.source_table.rows[0]
+        assert first_row[3].startswith(first_row[0][:10]) and first_row[3].endswith(first_text)
+        assert not first_text[:1].isdigit()
+        # the time column: the clock time alone, the date being the frozen today's
+        assert NOW.hour >= 3  # the 2 h window is all today, so every row reads HH:MM:SS
+        for cells, row in zip(cell_texts(panel), panel.table.source_table.rows, strict=True):
+            assert row[0].startswith(f"{NOW:%Y-%m-%d} ") and cells[0].plain == row[0][11:]
+        panel.table.focus()
+        await pilot.press("t", "t")  # the Files view: whole paths
+        await settle(pilot)
+        for cells, row in zip(cell_texts(panel), panel.table.source_table.rows, strict=True):
+            assert row[0].startswith(cells[0].plain.rstrip("…"))  # cut at 60 columns only
+            assert cells[0].plain.startswith("/")  # the whole path, not its name below a dir
+        await pilot.press("t")
+        await settle(pilot)
+        panel.table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert f"{demo.logs}/app.log" in str(app.screen.query_one("#detail-text", Static).content)
+        await pilot.press("escape")
+        await search_for(pilot, panel, paths=f"{demo.logs / 'app.log'}, {elsewhere}")
+        shown = {cells[1].plain for cells in cell_texts(panel)}
+        assert shown == {str(demo.logs.relative_to(tmp_path) / "app.log"), "elsewhere/api.log"}
 
 
 async def test_enter_on_a_match_shows_its_context_and_its_entry_first_line(
@@ -595,6 +647,48 @@ def test_find_match_finds_the_row_and_nothing_for_a_stranger() -> None:
     wanted = _match(line_no=40)
     assert find_match([_match(), wanted], match_row(wanted)) is wanted
     assert find_match([_match()], ("", "nope", "1", "x")) is None
+
+
+@pytest.mark.parametrize(
+    ("paths", "shared"),
+    [
+        (["/var/log/app.log", "/var/log/app.log.1"], "/var/log"),
+        (["/var/log/app.log"], "/var/log"),
+        (["/var/log/nginx/error.log", "/var/log/app.log"], "/var/log"),
+        (["/a.log", "/var/b.log"], None),
+        (["/app.log"], None),
+        (["logs/app.log", "logs/old/app.log"], "logs"),
+        (["app.log"], None),
+        (["/var/log/app.log", "logs/app.log"], None),
+        ([], None),
+    ],
+)
+def test_the_shared_directory_is_what_every_path_lies_below(
+    paths: list[str], shared: str | None
+) -> None:
+    assert shared_directory(paths) == shared
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("2026-01-31T14:05:00.123Z ERROR boom", "ERROR boom"),
+        ("2026-01-31 14:05:00,123 ERROR boom", "ERROR boom"),
+        ("2026-01-31T14:05:00+02:00  WARN x", "WARN x"),
+        ("Jan 31 14:05:00 host app: ERROR boom", "Jan 31 14:05:00 host app: ERROR boom"),
+        ("2026-01-31T14:05:00Z ", "2026-01-31T14:05:00Z "),
+        ("ERROR 2026-01-31T14:05:00Z later", "ERROR 2026-01-31T14:05:00Z later"),
+    ],
+)
+def test_the_text_column_leaves_out_only_a_leading_iso_time(line: str, shown: str) -> None:
+    assert without_leading_time(line) == shown
+
+
+def test_a_path_below_the_directory_reads_from_there_and_another_is_unchanged() -> None:
+    shown = below("/var/log")
+    assert shown("/var/log/nginx/error.log") == "nginx/error.log"
+    assert shown("/var/logs/app.log") == "/var/logs/app.log"
+    assert below("/var/log/")("/var/log/app.log") == "app.log"
 
 
 def test_paths_input_is_comma_separated_with_blanks_dropped() -> None:

@@ -392,7 +392,9 @@ class _Search:
         searched: int,
     ) -> Iterator[SearchEvent]:
         assert self.rg is not None
-        parts = parallel_parts(end - start, self.pattern, self.query.parallel)
+        parts = parallel_parts(
+            end - start, self.pattern, self.query.parallel, counting=mode.count_only
+        )
         if mode.count_only:
             found, problems = count(
                 self.rg, self.pattern, info.path, fd, start, end, parts, self.cancel

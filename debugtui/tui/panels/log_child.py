@@ -53,9 +53,9 @@ POLL_SECONDS = 0.1
 STOP_SECONDS = 5.0
 """How long a cancelled child may take to send its partial summary before it is killed."""
 NICENESS = 10
-"""The child's (and its rg processes') niceness: a split search keeps both cores busy, and a
-key the responder presses must win the CPU at once, while an idle machine's search runs as
-fast as before."""
+"""The child's (and its rg's) niceness: a search keeps both cores busy (rg, and the child
+timing each match), and a key the responder presses must win the CPU at once, while an idle
+machine's search runs as fast as before."""
 CHILD_CODE = "from debugtui.tui.panels.log_child import child_main; child_main()"
 
 

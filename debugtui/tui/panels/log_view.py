@@ -3,13 +3,16 @@
 Kept apart from the widget so each piece is tested without an app: the row of a match (the
 same row the source's ``matches`` table has, so streamed rows and the final snapshot's rows
 share keys and the table never flickers), the context shown when a match is opened, the
-per-minute series behind the sparkline and its label, and the file-set input.
+per-minute series behind the sparkline and its label, the file-set input, and the short
+forms of the file and text columns.
 """
 
 from __future__ import annotations
 
+import os.path
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -36,6 +39,64 @@ def find_match(matches: Iterable[LogMatch], row: Sequence[str]) -> LogMatch | No
         if match_row(match) == wanted:
             found = match
     return found
+
+
+def shared_directory(paths: Iterable[str]) -> str | None:
+    """The directory every path lies below, when there is one worth leaving out of the file
+    column (not ``/``): at 80 columns a full path like ``/var/log/nginx/error.log`` took
+    the width the line's text needed."""
+    unique = set(paths)
+    if not unique:
+        return None
+    try:
+        shared = os.path.commonpath(list(unique))
+    except ValueError:  # absolute and relative paths mixed
+        return None
+    if shared in unique:  # one file (or a file that is also a directory's name)
+        shared = os.path.dirname(shared)
+    return shared if shared not in ("", os.sep) else None
+
+
+def below(directory: str) -> Callable[[str], str]:
+    """A path as it reads below ``directory`` (unchanged if it is not below it)."""
+    prefix = directory.rstrip(os.sep) + os.sep
+
+    def shown(path: str) -> str:
+        return path[len(prefix) :] if path.startswith(prefix) else path
+
+    return shown
+
+
+LEADING_ISO_TIME = re.compile(
+    r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+"
+)
+"""An ISO 8601 time and the blanks after it, at the start of a line."""
+
+
+def without_leading_time(text: str) -> str:
+    """A matched line as the text column shows it: without the ISO time it starts with,
+    which the time column already shows (24 of the ~40 columns the text has at 80)."""
+    found = LEADING_ISO_TIME.match(text)
+    return text[found.end() :] if found is not None and found.end() < len(text) else text
+
+
+MATCH_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+"""A match row's time as the logs source writes it (UTC)."""
+
+
+def short_time(now: Callable[[], datetime]) -> Callable[[str], str]:
+    """A match's time (``YYYY-MM-DD HH:MM:SS``, UTC) as the time column shows it: the clock
+    time alone on the day it is now (a window of hours is nearly always today), month and
+    day before it on another day, the year never: 8 to 14 columns instead of 19, given to the
+    line's text at 80 columns (rows, the detail view and pins keep the whole time)."""
+
+    def shown(value: str) -> str:
+        if not MATCH_TIME.fullmatch(value):
+            return value  # no time (a line without one) or not ours: as it is
+        today = now().astimezone(timezone.utc).strftime("%Y-%m-%d")
+        return value[11:] if value.startswith(today) else value[5:]
+
+    return shown
 
 
 def parse_paths(text: str) -> tuple[str, ...]:

@@ -48,11 +48,15 @@ from debugtui.tui.literal import literal_line
 from debugtui.tui.panels.base import SourcePanel
 from debugtui.tui.panels.log_stream import Feed, Taken, collect_streaming, follow_into
 from debugtui.tui.panels.log_view import (
+    below,
     context_text,
     find_match,
     merge_histograms,
     parse_paths,
     series,
+    shared_directory,
+    short_time,
+    without_leading_time,
 )
 from debugtui.tui.panels.table import MAX_ROWS
 
@@ -137,6 +141,8 @@ class LogsPanel(SourcePanel):
         self._search_query: LogQuery | None = None
         self._search_params: dict[str, Any] = {}
         self._search_started = datetime.now(timezone.utc)
+        self._files_below: str | None = None
+        """The directory left out of the file column (see :meth:`_shorten_files`)."""
         self._live: list[LogMatch] = []
         """Matches the running search streamed so far (for the table while it runs)."""
         self._progress: SearchProgress | None = None
@@ -213,6 +219,8 @@ class LogsPanel(SourcePanel):
     def on_mount(self) -> None:
         # Runs before the base's on_mount, which starts the first search through collect().
         self._ticker = self.set_interval(UPDATE_SECONDS, self._drain, pause=True)
+        self.table.show_column_as("text", without_leading_time)
+        self.table.show_column_as("time", short_time(self.session.clock))
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < SHORT_HEIGHT, "-short")
@@ -689,12 +697,27 @@ class LogsPanel(SourcePanel):
                 table = Table(table.columns, table.rows[-MAX_ROWS:], table.title)
             live = self.table
             at_end = live.row_count > 0 and live.cursor_row >= live.row_count - 1
+            if table.columns == MATCH_COLUMNS:
+                self._shorten_files(table)
+            elif self._files_below is not None:  # the Files view lists whole paths
+                self._files_below = None
+                live.show_column_as("file", None)
             if table.rows and not live.source_table.rows:
                 # Column widths are fixed by the first rows shown; an empty table (a search
                 # just started) must not fix them at the headers' widths.
                 live.show(Table((), ()))
             live.show(table, cursor_at_end=self.following and at_end)
         self._show_histogram(snap)
+
+    def _shorten_files(self, table: Table) -> None:
+        """The file column below the directory its files share (the detail view, the Files
+        view and pins keep the whole path)."""
+        directory = shared_directory(row[1] for row in table.rows if len(row) > 1)
+        if directory is None and not table.rows:
+            return  # a search just started: keep the form until its rows say otherwise
+        if directory != self._files_below:
+            self._files_below = directory
+            self.table.show_column_as("file", None if directory is None else below(directory))
 
     def current_table(self) -> Table | None:
         """The base's, with the snapshot's tables built once per snapshot (the status line
