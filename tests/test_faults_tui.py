@@ -39,7 +39,7 @@ from typing import Any
 import psycopg
 import pytest
 from fault_support import note_texts, screen_text, still_collects, type_note
-from panel_support import error_text, refresh
+from panel_support import error_text, refresh, status
 from test_tui_support import settle
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TabbedContent
@@ -713,6 +713,9 @@ def assert_shown(fault: Fault, panel: SourcePanel, pilot: Pilot[None]) -> None:
         error = error_text(panel)
         assert fault.says in error, error or shown
         assert "\nhint: " in error and fault.hint in error.split("\nhint: ", 1)[1], error
+        # the status line: stale rows say so; a source that never answered updated nothing
+        line = status(panel)
+        assert "STALE" in line if panel.snapshot is not None else line.startswith("failed "), line
     else:
         assert error_text(panel) == "", "a fault with data to show is not a failure"
         assert panel.snapshot is not None and panel.snapshot.ok

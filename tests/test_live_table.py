@@ -6,7 +6,7 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
 from debugtui.sources.base import Table
-from debugtui.tui.panels.table import ADD_SLICE, REFILL_AT, LiveTable
+from debugtui.tui.panels.table import ADD_SLICE, MAX_WIDTH, REFILL_AT, LiveTable
 
 COLUMNS = ("time", "file", "line", "text")
 
@@ -100,3 +100,88 @@ async def test_the_cursor_goes_to_the_last_row_once_all_rows_are_in() -> None:
         live.show(table(range(350)), cursor_at_end=True)
         await all_in(pilot, live)
         assert live.cursor_row == 349
+
+
+def rendered_line(live: LiveTable, row: int) -> str:
+    """What the screen shows on ``row``'s line (below the header)."""
+    return "".join(s.text for s in live.render_line(row + 1)).rstrip()
+
+
+async def test_a_value_grown_longer_widens_its_column_to_show_whole() -> None:
+    app = TableApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        live = app.query_one(LiveTable)
+        live.show(Table(COLUMNS, (("12:00:00", "a.log", "1", "up 0s"),)))
+        await pilot.pause()
+        live.show(Table(COLUMNS, (("12:00:00", "a.log", "1", "up 2h03m"),)))  # updated
+        live.show(
+            Table(
+                COLUMNS,
+                (
+                    ("12:00:00", "a.log", "1", "up 2h03m"),
+                    ("12:00:00", "a-much-longer-name.log", "2", "up 1s"),  # added
+                ),
+            )
+        )
+        await pilot.pause()
+        assert "up 2h03m" in rendered_line(live, 0)
+        assert "a-much-longer-name.log" in rendered_line(live, 1)
+        assert live.columns["text"].width == len("up 2h03m")  # type: ignore[index]
+
+
+async def test_no_column_grows_past_the_widest_a_cell_is_cut_to() -> None:
+    app = TableApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        live = app.query_one(LiveTable)
+        live.show(Table(COLUMNS, (("12:00:00", "a.log", "1", "short"),)))
+        live.show(Table(COLUMNS, (("12:00:00", "a.log", "1", "x" * 500),)))
+        await pilot.pause()
+        assert live.columns["text"].width == MAX_WIDTH  # type: ignore[index]
+
+
+def top(order: list[int]) -> Table:
+    """A top view: rows keyed by pid, in the order given (busiest first)."""
+    return Table(("pid", "cpu %"), tuple((str(pid), f"{100 - i}.0") for i, pid in enumerate(order)))
+
+
+class TopApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield LiveTable(("pid",))
+
+
+def pids(live: LiveTable) -> list[str]:
+    return [str(live.get_row_at(i)[0]) for i in range(live.row_count)]
+
+
+async def test_a_top_view_shows_its_new_order_with_the_cursor_on_its_row() -> None:
+    app = TopApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        live = app.query_one(LiveTable)
+        live.show(top([10, 20, 30, 40]))
+        live.move_cursor(row=1)  # pid 20
+        live.show(top([40, 10, 20, 30]))  # 40 got busy
+        await pilot.pause()
+        assert pids(live) == ["40", "10", "20", "30"]
+        assert live.cursor_values == ("20", "98.0")
+
+
+async def test_a_new_row_busier_than_the_others_goes_on_top_not_at_the_bottom() -> None:
+    app = TopApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        live = app.query_one(LiveTable)
+        live.show(top([10, 20, 30]))
+        live.show(top([99, 10, 20, 30]))
+        await pilot.pause()
+        assert pids(live) == ["99", "10", "20", "30"]
+
+
+async def test_a_table_the_responder_sorted_keeps_their_sort() -> None:
+    app = TopApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        live = app.query_one(LiveTable)
+        live.show(top([30, 10, 20]))
+        live.move_cursor(column=0)
+        assert live.sort_by_cursor_column() == "pid"
+        live.show(top([20, 30, 10, 5]))
+        await pilot.pause()
+        assert pids(live) == ["5", "10", "20", "30"]

@@ -4,15 +4,19 @@ the pinned table in the post-mortem, and a process name shown literally."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from panel_support import (
+    P,
     column,
     evidence_entries,
     markdown_of,
@@ -25,12 +29,13 @@ from panel_support import (
 )
 from test_tui_support import settle
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, TabPane
 
 from debugtui.config import Config
 from debugtui.notebook.model import Investigation, Severity
 from debugtui.notebook.store import NotebookStore
 from debugtui.tui.app import DebugApp, make_app
+from debugtui.tui.panels.base import SourcePanel
 from debugtui.tui.panels.sockets import SocketsPanel
 from debugtui.tui.panels.system import SystemPanel
 
@@ -169,3 +174,98 @@ async def test_a_hostile_process_name_is_shown_literally(
     finally:
         child.kill()
         child.wait()
+
+
+FAST_REFRESH_S = 0.2
+"""The panels' auto-refresh period in these tests (3-5 s in the app)."""
+
+
+async def wait_until(pilot: Pilot[None], done: Callable[[], bool], limit_s: float = 30.0) -> None:
+    """Let the app run until ``done()``; a liveness limit, not a speed claim."""
+    deadline = time.monotonic() + limit_s
+    while not done():
+        assert time.monotonic() < deadline, "the app never got there"
+        await asyncio.sleep(0.05)
+        await pilot.pause()
+
+
+def collected_at(panel: SourcePanel) -> datetime:
+    assert panel.snapshot is not None
+    return panel.snapshot.collected_at
+
+
+async def show_unpaused(pilot: Pilot[None], kind: type[P]) -> P:
+    """``kind``'s tab shown with auto-refresh left on, once its first collect is in."""
+    panel = await open_panel(pilot, kind)
+    panel.paused = False
+    return panel
+
+
+@pytest.fixture
+def fast_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    for kind in (SystemPanel, SocketsPanel):
+        monkeypatch.setattr(kind, "refresh_seconds", FAST_REFRESH_S)
+
+
+@pytest.mark.usefixtures("fast_refresh")
+async def test_the_shown_panel_refreshes_itself_quietly(
+    store: NotebookStore, inv: Investigation, tmp_path: Path
+) -> None:
+    async with app_for(store, inv, tmp_path).run_test(size=(120, 36)) as pilot:
+        panel = await show_unpaused(pilot, SystemPanel)
+        first = collected_at(panel)
+        seen: list[str] = []
+        await wait_until(pilot, lambda: seen.append(status(panel)) or collected_at(panel) > first)
+        # an auto-refresh says "collecting…" only when it is slow: the line stays still
+        assert not any("collecting" in line for line in seen)
+        assert "auto 0.2s" in status(panel)
+
+
+@pytest.mark.usefixtures("fast_refresh")
+async def test_a_hidden_or_paused_panel_does_not_refresh_itself(
+    store: NotebookStore, inv: Investigation, tmp_path: Path
+) -> None:
+    async with app_for(store, inv, tmp_path).run_test(size=(120, 36)) as pilot:
+        hidden = await open_panel(pilot, SocketsPanel)
+        hidden.paused = False
+        paused = await show_unpaused(pilot, SystemPanel)  # shown now; Sockets is hidden
+        await pilot.press("full_stop")  # as a responder pauses it
+        await settle(pilot)
+        assert paused.paused and "paused" in status(paused)
+        pinned = collected_at(hidden), collected_at(paused)
+        started = time.monotonic()
+        await wait_until(pilot, lambda: time.monotonic() - started > 10 * FAST_REFRESH_S)
+        assert (collected_at(hidden), collected_at(paused)) == pinned
+
+
+async def test_a_tab_shown_again_with_data_older_than_its_period_collects_at_once(
+    store: NotebookStore, inv: Investigation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A period no test outlasts: only showing the tab can start the collect.
+    monkeypatch.setattr(SocketsPanel, "refresh_seconds", 600.0)
+    ahead = [timedelta(0)]
+    app = make_app(
+        store,
+        inv.id,
+        Config(logs=quiet_logs(tmp_path)),
+        clock=lambda: datetime.now(timezone.utc) + ahead[0],
+    )
+
+    async def show(panel: SourcePanel) -> None:
+        """Its tab's digit, as a responder jumps there (the table there takes the focus)."""
+        panes = [pane.id for pane in pilot.app.screen.query(TabPane)]
+        await pilot.press(str(panes.index(f"tab-{panel.source_name}") + 1))
+        await wait_until(pilot, lambda: panel.active)
+        await settle(pilot)
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        sockets = await show_unpaused(pilot, SocketsPanel)
+        system = pilot.app.screen.query_one(SystemPanel)
+        first = collected_at(sockets)
+        await show(system)
+        await show(sockets)  # back at once: its reading is still fresh
+        assert collected_at(sockets) == first
+        await show(system)
+        ahead[0] = timedelta(minutes=11)  # as if the responder read System for 11 minutes
+        await show(sockets)
+        await wait_until(pilot, lambda: collected_at(sockets) > first)

@@ -19,6 +19,7 @@ Panels post two messages that bubble to the investigation screen: :class:`Source
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
@@ -46,6 +47,22 @@ from debugtui.tui.session import Session
 
 PIN_ROW_LIMIT = 1000
 """Rows frozen into one evidence entry; the export caps what it prints further."""
+
+QUIET_COLLECT_S = 1.0
+"""An auto-refresh says "collecting…" only once it has run this long: a status line that
+flashes every few seconds is noise, a source that has become slow is news."""
+
+
+def fit_status(text: str, title: str, width: int) -> str:
+    """``text`` in ``width`` columns, the table's ``title`` cut first: at 80 columns a long
+    title ("Containers on Podman Engine 4.3.1: … * = average since start, not a current
+    rate") pushed the data's age and "STALE" off the line. Padding takes 2 of ``width``."""
+    room = width - 2
+    over = len(text) - room
+    if width <= 0 or over <= 0 or not title or title not in text:
+        return text
+    keep = max(len(title) - over - 1, min(len(title), 12))
+    return text.replace(title, title[:keep] + "…", 1) if keep < len(title) else text
 
 
 class SourcePanel(Vertical, can_focus=False):
@@ -116,6 +133,10 @@ class SourcePanel(Vertical, can_focus=False):
         """True once :meth:`start` has run: the first collection is asked for, timers run."""
         self._source: Source | None = None
         self._collecting = False
+        self._collect_began = 0.0
+        """``time.monotonic()`` when the running collection was asked for."""
+        self._quiet_collect = False
+        """The running collection is an auto-refresh (see :data:`QUIET_COLLECT_S`)."""
         self._lock = threading.Lock()
 
     # -- layout ----------------------------------------------------------------------------
@@ -138,6 +159,10 @@ class SourcePanel(Vertical, can_focus=False):
 
     def on_show(self) -> None:
         self.start()
+        self._show_status()  # fitted to the width it has now, and no older than showing it
+
+    def on_resize(self) -> None:
+        self._show_status()
 
     def start(self) -> None:
         """The first collection and the refresh timers; later calls do nothing.
@@ -153,7 +178,7 @@ class SourcePanel(Vertical, can_focus=False):
             self.loading = True
         self.collect()
         if self.refresh_seconds:
-            self.set_interval(self.refresh_seconds, self._auto_refresh)
+            self.set_interval(self.refresh_seconds, self._refresh_if_shown)
         self.set_interval(1.0, self._tick)
 
     def on_unmount(self) -> None:
@@ -177,10 +202,16 @@ class SourcePanel(Vertical, can_focus=False):
 
     def collect(self, params: dict[str, Any] | None = None) -> None:
         """Start a collection unless one is running (a slow source is never stacked)."""
+        self._begin_collect(params, quiet=False)
+
+    def _begin_collect(self, params: dict[str, Any] | None, *, quiet: bool) -> None:
         if self._collecting:
             return
         self._collecting = True
-        self._show_status()
+        self._collect_began = time.monotonic()
+        self._quiet_collect = quiet
+        if not quiet:
+            self._show_status()
         asked = params if params is not None else self.params()
         self._collect_in_thread(asked, self.session.sources, self.app_config)
 
@@ -238,28 +269,55 @@ class SourcePanel(Vertical, can_focus=False):
     def _key_columns(self, index: int) -> Sequence[str]:
         return self.views[index % len(self.views)][1] if self.views else ()
 
-    def _auto_refresh(self) -> None:
+    def _refresh_if_shown(self) -> None:
+        # Not named _auto_refresh: Textual's DOMNode sets an attribute of that name on every
+        # node, which hides such a method from the timer (see tests/test_tui_names.py).
         if self.active and not self.paused:
-            self.collect()
+            self._begin_collect(None, quiet=True)
+
+    def set_active(self, active: bool) -> None:
+        """Whether this panel's tab is the one shown (the screen says so on every switch)."""
+        back = active and not self.active and self.started
+        self.active = active
+        if back:
+            self._refresh_if_stale()
+
+    def _refresh_if_stale(self) -> None:
+        """Coming back to a tab whose data is older than its refresh period collects now:
+        the tab loaded in the background at start, and showing a reading many minutes old
+        until the next tick (up to a period later) would be showing the past as now."""
+        shown = self.snapshot or self.last_error
+        if not self.refresh_seconds or self.paused or shown is None:
+            return
+        age = (self.session.clock() - shown.collected_at).total_seconds()
+        if age >= self.refresh_seconds:
+            self._begin_collect(None, quiet=True)
 
     # -- status line -----------------------------------------------------------------------
 
+    def status_title(self) -> str:
+        """The status line's first part: the shown table's title (or view name)."""
+        if not self.views or self.snapshot is None:
+            return ""
+        table = self.current_table()
+        return (table.title if table else "") or self.views[self.view_index % len(self.views)][0]
+
     def status_text(self) -> str:
         parts = []
-        if self.views and self.snapshot is not None:
-            table = self.current_table()
-            name = (table.title if table else "") or self.views[self.view_index % len(self.views)][
-                0
-            ]
-            parts.append(name)
+        if title := self.status_title():
+            parts.append(title)
         shown = self.snapshot or self.last_error
-        if self._collecting:
+        if self._collecting and (
+            not self._quiet_collect or time.monotonic() - self._collect_began >= QUIET_COLLECT_S
+        ):
             parts.append("collecting…")
         if shown is not None:
             age = self.session.clock() - shown.collected_at
             when = f"{shown.collected_at:%H:%M:%S}"
             stale = " STALE" if self.last_error is not None and self.snapshot is not None else ""
-            parts.append(f"updated {when} ({format_duration(age)} ago){stale}")
+            # Nothing was updated when the source never answered: say when it was tried.
+            verb = "updated" if self.snapshot is not None else "failed"
+            parts.append(f"{verb} {when} ({format_duration(age)} ago){stale}")
         if self.refresh_seconds:
             parts.append("paused" if self.paused else f"auto {self.refresh_seconds:g}s")
         hidden = self.table.hidden_rows if self.is_mounted else 0
@@ -273,7 +331,8 @@ class SourcePanel(Vertical, can_focus=False):
 
     def _show_status(self) -> None:
         if self.is_mounted:
-            self.query_one("#panel-status", Static).update(Text(self.status_text()))
+            line = self.query_one("#panel-status", Static)
+            line.update(Text(fit_status(self.status_text(), self.status_title(), line.size.width)))
 
     def _tick(self) -> None:
         """Once a second: the visible panel's data age moves on; hidden panels cost nothing."""

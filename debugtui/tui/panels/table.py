@@ -13,7 +13,7 @@ every cell), sorting by a column, marked rows, and the rows as text for copy and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -69,6 +69,7 @@ class LiveTable(DataTable[Text]):
         self._cursor_key: str | None = None
         """The cursor's row before a refill, where the cursor goes when it is back."""
         self._cursor_at_end = False
+        self._shown_as: dict[str, Callable[[str], str]] = {}
 
     # -- feeding --------------------------------------------------------------------------
 
@@ -88,7 +89,7 @@ class LiveTable(DataTable[Text]):
         gone = [k for k in self._rows_by_key if k not in keep]
         self.marked.difference_update(gone)
         self._cursor_at_end = cursor_at_end
-        if len(gone) >= REFILL_AT:
+        if len(gone) >= REFILL_AT or self._out_of_order(wanted, keep):
             self._refill(wanted)
             return
         if gone:
@@ -108,12 +109,37 @@ class LiveTable(DataTable[Text]):
                     table.columns, zip(old, row, strict=False), strict=False
                 ):
                     if before != after:
+                        text = self._cell(column, after)
                         try:
-                            self.update_cell(key, column, self._cell(column, after))
+                            self.update_cell(
+                                key, column, text, update_width=self._widen(column, text)
+                            )
                         except CellDoesNotExist:
                             continue
                 self._rows_by_key[key] = row
         self._add_slice()
+
+    def show_column_as(self, column: str, shown: Callable[[str], str] | None) -> None:
+        """Display ``column``'s values through ``shown`` (None: as they are), where a
+        shorter form reads better in 80 columns; rows keep the values themselves (filter,
+        sort, copy, pin and the detail view use them). The next :meth:`show` redraws."""
+        if shown is None:
+            if self._shown_as.pop(column, None) is None:
+                return
+        else:
+            self._shown_as[column] = shown
+        self.source_table = Table((), ())  # widths and cells are remade from the new form
+
+    def _out_of_order(self, wanted: list[tuple[str, tuple[str, ...]]], keep: set[str]) -> bool:
+        """Whether keeping the rows where they are and adding the new ones below would show
+        another order than ``wanted``'s: a top view whose ranks moved, a new process busier
+        than those shown (it sat at the bottom). Then the table is filled afresh; not when
+        the responder sorted it (the sort is put back after every show)."""
+        if self.sort_column is not None:
+            return False
+        order = [row.key.value for row in self.ordered_rows if row.key.value in keep]
+        order += [key for key, _ in wanted if key not in self._rows_by_key]
+        return order != [key for key, _ in wanted]
 
     @property
     def pending_rows(self) -> int:
@@ -134,6 +160,8 @@ class LiveTable(DataTable[Text]):
         adding, self._pending = self._pending[:ADD_SLICE], self._pending[ADD_SLICE:]
         for key, row in adding:
             cells = self._cells(row)
+            for column, text in zip(self.source_table.columns, cells, strict=False):
+                self._widen(column, text)  # a new row is measured as it is added
             if key in self.marked:
                 for text in cells:
                     text.stylize("reverse")
@@ -163,8 +191,11 @@ class LiveTable(DataTable[Text]):
         self._rows_by_key.clear()
         self.marked.clear()
         for index, name in enumerate(table.columns):
+            shown = self._shown_as.get(name, str)
             width = max(
-                len(name), *(len(one_line(r[index])) for r in table.rows[:200] if index < len(r)), 1
+                len(name),
+                *(len(one_line(shown(r[index]))) for r in table.rows[:200] if index < len(r)),
+                1,
             )
             self.add_column(Text(name, style="bold"), key=name, width=min(width, MAX_WIDTH))
 
@@ -197,8 +228,19 @@ class LiveTable(DataTable[Text]):
     def _cells(self, row: tuple[str, ...]) -> list[Text]:
         return [self._cell(c, v) for c, v in zip(self.source_table.columns, row, strict=False)]
 
+    def _widen(self, column: str, text: Text) -> bool:
+        """Widen ``column`` to fit ``text`` (up to :data:`MAX_WIDTH`); True if it grew.
+        Widths come from the first rows shown, and values grow: a container's "up 0s"
+        becomes "up 2h03m", a later row has a longer name. Cut, they never showed whole."""
+        found = self.columns.get(column)  # type: ignore[call-overload]
+        if found is None or found.auto_width or found.width >= text.cell_len:
+            return False
+        found.width = min(text.cell_len, MAX_WIDTH)
+        return True
+
     def _cell(self, column: str, value: str) -> Text:
-        return cell(value)
+        shown = self._shown_as.get(column)
+        return cell(value if shown is None else shown(value))
 
     # -- filter, sort, marks ---------------------------------------------------------------
 

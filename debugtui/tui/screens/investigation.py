@@ -484,7 +484,7 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         if event.pane.id:
             self._mount_panel(event.pane.id)  # it starts collecting when it is shown
         for panel in self.query(SourcePanel):
-            panel.active = event.pane.id == f"tab-{panel.source_name}"
+            panel.set_active(event.pane.id == f"tab-{panel.source_name}")
 
     def on_source_panel_pin_requested(self, message: SourcePanel.PinRequested) -> None:
         inv = self.investigation
