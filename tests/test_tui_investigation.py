@@ -133,6 +133,72 @@ async def test_keys_typed_right_after_enter_land_in_the_next_field(
         assert (entry.hypothesis.because, entry.hypothesis.disproof) == ("load", "revert")
 
 
+def burst(pilot: Pilot[None], *keys: str) -> None:
+    """Queue ``keys`` all at once, as a paste or a lagging terminal delivers them: none is
+    handled before the last is queued (``pilot.press`` waits for each)."""
+    from textual import events
+
+    for key in keys:
+        pilot.app.post_message(events.Key(key, {"enter": "\r", "space": " "}.get(key, key)))
+
+
+async def test_a_key_typed_right_after_the_saving_enter_is_a_screen_key(
+    store: NotebookStore, inv: Investigation, tmp_path: Path
+) -> None:
+    """Before, the ``e`` landed in the note ("rolled backe"): the field took it before its
+    enter binding saved; or, a moment later, in the closed composer, and no export came."""
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        burst(pilot, *"rolled back", "enter", "e")
+        await settle(pilot)
+        assert [e.text for e in store.entries(inv.id)] == ["rolled back"]
+        assert type(pilot.app.screen).__name__ == "ExportPreviewScreen"
+        exported = (tmp_path / f"postmortem-{inv.id}.md").read_text(encoding="utf-8")
+        assert "rolled back" in exported  # the export came after the note, as typed
+
+
+async def test_keys_typed_right_after_n_go_into_the_note(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    """Before, they went to whatever had focus while the composer's focus was still on its
+    way, and were lost (or ran as commands: ``q`` is back)."""
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        burst(pilot, "n", *"queue at 4k", "enter", "h", *"pool", "enter", "enter", "enter")
+        burst(pilot, "d", *"roll back", "enter")  # queued behind the hypothesis' last field
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        entries = store.entries(inv.id)
+        assert [(e.kind, e.text) for e in entries] == [
+            (EntryKind.NOTE, "queue at 4k"),
+            (EntryKind.HYPOTHESIS, "pool"),
+            (EntryKind.DECISION, "roll back"),
+        ]
+
+
+async def test_entry_keys_typed_in_a_filter_are_text(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    """``n``, ``h``, ``a``, ``d`` open the composer before any other key is handed out, so
+    they must stand aside where a text field has focus."""
+    from textual.widgets import Input
+
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("2", "slash")
+        await pilot.pause()
+        field = screen.focused
+        assert isinstance(field, Input) and field.id == "panel-filter"
+        await pilot.press(*"handle")
+        assert field.value == "handle"
+        assert not screen.composer.is_open
+
+
 async def test_action_item_saves_with_prefilled_defaults(
     store: NotebookStore, inv: Investigation
 ) -> None:

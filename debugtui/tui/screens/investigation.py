@@ -29,7 +29,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import Input, TabbedContent, TabPane
 
 from debugtui.notebook.model import Entry, EntryKind, Investigation, Phase, Status
 from debugtui.notebook.store import NotebookStore, NotFoundError
@@ -114,20 +114,36 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ScreenActions}
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "compose('note')", "Note", tooltip="Add a note to the timeline"),
+        # Priority: the app runs these as it reads the key, so the composer is open and
+        # focused before the keys typed after it are handed out (see ``check_action``).
+        Binding(
+            "n",
+            "compose('note')",
+            "Note",
+            priority=True,
+            tooltip="Add a note to the timeline",
+        ),
         Binding(
             "h",
             "compose('hypothesis')",
             "Hypothesis",
+            priority=True,
             tooltip="We think X, because Y; we can disprove it by Z",
         ),
         Binding(
             "a",
             "compose('action')",
             "Action",
+            priority=True,
             tooltip="An action item: type, owner, due date, ticket",
         ),
-        Binding("d", "compose('decision')", "Decision", tooltip="Record a decision and why"),
+        Binding(
+            "d",
+            "compose('decision')",
+            "Decision",
+            priority=True,
+            tooltip="Record a decision and why",
+        ),
         Binding("right_square_bracket", "phase(1)", "Next phase", tooltip="Move to the next phase"),
         Binding(
             "left_square_bracket",
@@ -324,6 +340,8 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         composing = self.is_mounted and self.composer.is_open
         if action == "close_composer":
             return composing
+        if action == "compose" and isinstance(self.focused, Input):
+            return False  # a priority key: the letter is typed into the field instead
         if action in NEEDS_INVESTIGATION:
             if composing:
                 return False

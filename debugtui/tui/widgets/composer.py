@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -97,6 +98,50 @@ def default_owner() -> str:
         return ""
 
 
+class ComposerField(Input):
+    """A text field of the composer: it takes keys while the composer is open on its kind.
+
+    Keys are handed to the focused widget as the app reads them, so a burst (a fast typist,
+    a paste, a terminal catching up under load) is queued here before the first key of it
+    is handled. Enter where it saves therefore saves in this field's own turn, not through
+    Input's enter binding (which runs once the key has bubbled back up to the app, after this
+    field had typed the keys behind it into the text just saved). Keys that reach a field
+    that is no longer where typing goes (the composer closed, or reopened for another kind)
+    are read again by the app, in order, as if just typed: ``n``, text, enter, ``e`` in one
+    burst saves the note and then exports it.
+    """
+
+    def _composer(self) -> Composer | None:
+        for node in self.ancestors:
+            if isinstance(node, Composer):
+                return node
+        return None
+
+    def _takes_keys(self) -> bool:
+        """Whether the keys queued here are still text for this field: typed while it had
+        focus, they are, even once enter has moved focus on, as long as the composer is open
+        on a kind that has this field."""
+        composer = self._composer()
+        if composer is None or composer.kind is None or self.id is None:
+            return False
+        return self.id.removeprefix("field-") in FIELDS[composer.kind]
+
+    def on_key(self, event: events.Key) -> None:
+        composer = self._composer()
+        if composer is None or not self._takes_keys():
+            event.prevent_default()  # not typed here
+            if self.screen.focused is not self:  # focus has moved: no loop back to here
+                event.stop()
+                self.app.post_message(events.Key(event.key, event.character))
+        elif event.key == "enter" and not composer.check_action("next_field", ()):
+            event.prevent_default()
+            event.stop()
+            composer.submit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self._takes_keys()
+
+
 class Composer(Vertical):
     """The entry editor; hidden until :meth:`open` is called with a kind."""
 
@@ -104,7 +149,7 @@ class Composer(Vertical):
         # A priority binding runs in the app's own key handling, before the next key is
         # dispatched: focus moves before anything typed after enter arrives. Waiting for the
         # field's Submitted message would let fast typing (or a paste) land in the field
-        # just left. On the last stop the field's own submit saves, after the keys before it.
+        # just left. On the last stop the field saves in its own turn (``ComposerField``).
         Binding(
             "enter",
             "next_field",
@@ -144,15 +189,15 @@ class Composer(Vertical):
         yield Label(id="composer-title")
         with Horizontal(classes="composer-row"):
             yield Label("Note", id="label-text", classes="field-label")
-            yield Input(id="field-text", compact=True)
+            yield ComposerField(id="field-text", compact=True)
         with Horizontal(classes="composer-row -hypothesis"):
             yield Label("Because", classes="field-label")
-            yield Input(
+            yield ComposerField(
                 id="field-because", compact=True, placeholder="Y, the evidence pointing there"
             )
         with Horizontal(classes="composer-row -hypothesis"):
             yield Label("Disprove by", classes="field-label")
-            yield Input(
+            yield ComposerField(
                 id="field-disproof", compact=True, placeholder="Z, what would show it wrong"
             )
         with Horizontal(classes="composer-row -action"):
@@ -165,11 +210,11 @@ class Composer(Vertical):
                 value=ActionType.MITIGATE.value,
             )
             yield Label("Owner", classes="small-label")
-            yield Input(id="field-owner", compact=True)
+            yield ComposerField(id="field-owner", compact=True)
             yield Label("Due", classes="small-label")
-            yield Input(id="field-due", compact=True)
+            yield ComposerField(id="field-due", compact=True)
             yield Label("Ticket", classes="small-label")
-            yield Input(id="field-ticket", compact=True)
+            yield ComposerField(id="field-ticket", compact=True)
 
     @property
     def is_open(self) -> bool:
@@ -192,14 +237,21 @@ class Composer(Vertical):
                 self._set_value(name, values.get(name, ""))
         self.add_class("-open")
         text = self.query_one("#field-text", Input)
-        text.focus()
+        # Now, not on the next tick (as ``focus()`` would): keys already queued go here.
+        self.screen.set_focus(text)
         text.cursor_position = len(text.value)
 
     def close(self) -> None:
         """Hide the composer, handing over any unsaved draft first."""
         self._flush_draft()
+        self._shut()
+
+    def _shut(self) -> None:
         self.kind = None
         self.remove_class("-open")
+        if self.screen.focused in self.query(ComposerField):
+            # Now, so the keys queued behind the one that closed it reach the screen.
+            self.screen.set_focus(None)
 
     def values(self) -> dict[str, str]:
         """The current value of every field of the open kind."""
@@ -219,9 +271,10 @@ class Composer(Vertical):
         kind = self.kind
         self._stop_timer()
         self._dirty = False
-        self.kind = None
-        self.remove_class("-open")
-        self.post_message(self.Submitted(kind, values))
+        self._shut()
+        # To the screen itself, not bubbled through this widget's queue: it must get there
+        # before the keys typed after enter, which the app hands straight to the screen.
+        self.screen.post_message(self.Submitted(kind, values))
 
     def _title(self, kind: EntryKind) -> str:
         stops = ENTER_STOPS.get(kind, ("text",))
@@ -265,12 +318,6 @@ class Composer(Vertical):
         if name in stops and name != stops[-1]:
             return self.query_one(f"#field-{stops[stops.index(name) + 1]}", Input)
         return None
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if self.kind is None or event.input.id is None:
-            return
-        self.submit()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
