@@ -115,7 +115,8 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: the app runs these as it reads the key, so the composer is open and
-        # focused before the keys typed after it are handed out (see ``check_action``).
+        # focused before the keys typed after it are handed out; they stand aside where
+        # focus takes the key itself (``_focus_takes_key``).
         Binding(
             "n",
             "compose('note')",
@@ -340,13 +341,36 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         composing = self.is_mounted and self.composer.is_open
         if action == "close_composer":
             return composing
-        if action == "compose" and isinstance(self.focused, Input):
-            return False  # a priority key: the letter is typed into the field instead
+        if action == "compose" and self._focus_takes_key(parameters):
+            return False  # a priority key standing aside: the focused widget gets it
         if action in NEEDS_INVESTIGATION:
             if composing:
                 return False
             return self.investigation is not None or None
         return True
+
+    def _focus_takes_key(self, compose: tuple[object, ...]) -> bool:
+        """Whether the key of ``compose('<kind>')`` means something else where focus is: a
+        letter typed into a text field, or a key the focused widget (or a panel holding it)
+        binds itself, such as the findings panel's ``h``. The command palette asks with no
+        kind: it is not a key."""
+        if not compose:
+            return False
+        action = f"compose({compose[0]!r})"
+        focused = self.focused
+        if isinstance(focused, Input):
+            return True
+        keys = {
+            key
+            for key, bindings in self._bindings.key_to_bindings.items()
+            if any(b.action == action for b in bindings)
+        }
+        node = focused
+        while node is not None and node is not self:
+            if keys & node._bindings.key_to_bindings.keys():
+                return True
+            node = node.parent
+        return False
 
     # -- store calls (run in the queue's worker: they return messages, never touch widgets) --
 
