@@ -139,7 +139,8 @@ def _refresh(engine: Any, count: int, runs: int) -> Result:
 def _first(engine: Any, count: int, runs: int) -> Result:
     ours = [debugtui_binary(), "snapshot", "--source", "containers", "--json"]
     env = {"DOCKER_HOST": engine.host}
-    home = CACHE / "home"
+    home = CACHE / "home"  # no config file: the engine is asked before the config loads
+    home.mkdir(parents=True, exist_ok=True)
     env.update(XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"))
     ref = PODMAN_STATS
     floor: list[Run] = []
