@@ -392,7 +392,7 @@ def run(postgres: PostgresServer) -> Iterator[Run]:
         terminal.wait_for(f"T {PAYLOADS['markup']}")
         capture("timeline")
         terminal.keys("n")
-        terminal.wait_for("New note")  # keys typed before the composer has focus are commands
+        terminal.wait_for("New note")
         terminal.type(TYPED)
         terminal.keys("Enter")
         capture("typed")

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from test_tui_support import NOW, app_on, no_blink, open_store, settle
+from test_tui_support import NOW, app_on, burst, no_blink, open_store, settle
 from textual.pilot import Pilot
 
 from debugtui.notebook.model import (
@@ -131,15 +131,6 @@ async def test_keys_typed_right_after_enter_land_in_the_next_field(
         [entry] = store.entries(inv.id)
         assert entry.text == "pool"
         assert (entry.hypothesis.because, entry.hypothesis.disproof) == ("load", "revert")
-
-
-def burst(pilot: Pilot[None], *keys: str) -> None:
-    """Queue ``keys`` all at once, as a paste or a lagging terminal delivers them: none is
-    handled before the last is queued (``pilot.press`` waits for each)."""
-    from textual import events
-
-    for key in keys:
-        pilot.app.post_message(events.Key(key, {"enter": "\r", "space": " "}.get(key, key)))
 
 
 async def test_a_key_typed_right_after_the_saving_enter_is_a_screen_key(

@@ -7,7 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_tui_support import NOW, app_on, no_blink, pin_investigation, settle
+from test_tui_support import NOW, app_on, burst, no_blink, pin_investigation, settle
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 
@@ -18,6 +19,14 @@ from debugtui.tui.keys import described
 from debugtui.tui.screens.help import HelpScreen
 from debugtui.tui.screens.investigation import InvestigationScreen
 from debugtui.tui.screens.start import StartScreen
+
+
+async def settle_screens(pilot: Pilot[None]) -> None:
+    """Settled through the screens a burst of keys opens one after another."""
+    for _ in range(4):
+        await settle(pilot)
+        for _ in range(3):
+            await pilot.pause()
 
 
 def rows(screen: StartScreen) -> list[list[str]]:
@@ -62,6 +71,70 @@ async def test_n_creates_an_investigation_and_opens_it(store: NotebookStore) -> 
         await pilot.press("q")
         await settle(pilot)
         assert rows(pilot.app.screen)[0][-1] == "payments timing out"
+
+
+async def test_keys_typed_right_after_n_fill_the_title_then_the_investigation(
+    store: NotebookStore,
+) -> None:
+    """Before, the title typed before the dialog had focus was lost (and the note after it):
+    keys wait while the screen they are meant for is on its way (``tui/typeahead.py``)."""
+    async with app_on(store).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(pilot, "n", *"db down", "enter", "n", *"pool full", "enter")
+        await settle_screens(pilot)
+        [inv] = store.list_investigations()
+        assert inv.title == "db down"
+        assert isinstance(pilot.app.screen, InvestigationScreen)
+        assert [e.text for e in store.entries(inv.id)] == ["pool full"]
+
+
+async def test_keys_typed_right_after_enter_go_to_the_investigation_it_opens(
+    store: NotebookStore,
+) -> None:
+    inv = store.create_investigation("checkout 500s", Severity.SEV2)
+    async with app_on(store).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(pilot, "enter", "n", *"rolled back", "enter")
+        await settle_screens(pilot)
+        assert [e.text for e in store.entries(inv.id)] == ["rolled back"]
+
+
+async def test_y_typed_right_after_d_answers_the_question(store: NotebookStore) -> None:
+    store.create_investigation("checkout 500s", Severity.SEV2)
+    async with app_on(store).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(pilot, "d", "y")
+        await settle_screens(pilot)
+        assert store.list_investigations() == []
+
+
+async def test_a_blank_title_gives_the_keys_after_enter_back_to_it(store: NotebookStore) -> None:
+    async with app_on(store).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(pilot, "n", "enter", *"late", "enter")
+        await settle_screens(pilot)
+        assert [i.title for i in store.list_investigations()] == ["late"]
+
+
+async def test_held_keys_come_out_after_the_limit_if_no_screen_says_it_is_ready(
+    store: NotebookStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from debugtui.tui import typeahead
+
+    monkeypatch.setattr(typeahead, "HOLD_LIMIT_S", 1.0)
+    async with app_on(store).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pilot.app.typeahead.hold()  # for a screen that never says it is ready
+        burst(pilot, "n")
+        await pilot.pause()
+        assert pilot.app.typeahead.holding
+        assert isinstance(pilot.app.screen, StartScreen)
+        for _ in range(100):  # the limit passes
+            if not pilot.app.typeahead.holding:
+                break
+            await pilot.pause(0.1)
+        await pilot.pause()
+        assert type(pilot.app.screen).__name__ == "NewInvestigationScreen"
 
 
 async def test_new_dialog_refuses_a_blank_title_and_escape_cancels(store: NotebookStore) -> None:

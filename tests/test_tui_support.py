@@ -143,3 +143,12 @@ async def settle(pilot: Pilot[object]) -> None:
         busy = any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers)
         if not busy and isinstance(app, DebugApp) and app.session.queue.pending == 0:
             return
+
+
+def burst(pilot: Pilot[object], *keys: str) -> None:
+    """Queue ``keys`` all at once, as a paste or a lagging terminal delivers them: none is
+    handled before the last is queued (``pilot.press`` waits for each)."""
+    from textual import events
+
+    for key in keys:
+        pilot.app.post_message(events.Key(key, {"enter": "\r", "space": " "}.get(key, key)))

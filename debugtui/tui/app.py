@@ -29,6 +29,7 @@ from debugtui.tui.messages import StoreFailed
 from debugtui.tui.screens.start import StartScreen
 from debugtui.tui.session import Session
 from debugtui.tui.store_queue import StoreQueue
+from debugtui.tui.typeahead import TypeAhead
 
 if TYPE_CHECKING:  # the sources load with the first panel, not before the first frame
     from debugtui.sources.base import Source
@@ -47,6 +48,8 @@ class DebugApp(App[None]):
         self._open_id = open_id
         self.idle_gc = IdleCollector()
         """Full garbage collections, made between keys rather than under them."""
+        self.typeahead = TypeAhead(self)
+        """Keys typed while the screen they are meant for is on its way."""
 
     def run(self, **kwargs: Any) -> Any:
         """Run in the terminal, at the terminal's own size.
@@ -66,6 +69,8 @@ class DebugApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseEvent)):
             self.idle_gc.note_input()
+        if self.typeahead.take(event):
+            return
         await super().on_event(event)
 
     def on_mount(self) -> None:
@@ -75,6 +80,7 @@ class DebugApp(App[None]):
             # Imported when first needed: the start screen paints without it (B1, ~30 ms).
             from debugtui.tui.screens.investigation import InvestigationScreen
 
+            self.typeahead.hold()  # `debugtui new "db down"`, then n and a note at once
             self.push_screen(InvestigationScreen(self.session, self._open_id))
 
     def on_unmount(self) -> None:

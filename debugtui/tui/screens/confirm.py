@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from debugtui.tui.typeahead import release_keys
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Ask ``question`` (a Text, so untrusted titles in it stay literal)."""
@@ -36,6 +38,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
+
+    def on_screen_resume(self) -> None:
+        self.call_later(release_keys, self.app)  # the y typed right after d
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

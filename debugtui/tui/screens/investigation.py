@@ -44,6 +44,7 @@ from debugtui.tui.screens.export_preview import ExportPreviewScreen
 from debugtui.tui.screens.help import HelpScreen
 from debugtui.tui.screens.investigation_playbook import PlaybookSupport
 from debugtui.tui.session import Session
+from debugtui.tui.typeahead import release_keys
 from debugtui.tui.widgets.composer import (
     FIELDS,
     Composer,
@@ -441,6 +442,7 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         self.timeline.show_entries(message.entries)
         self._entries_changed()
         self.refresh_bindings()
+        release_keys(self.app)  # typed while it loaded: n and a note, say
         self._after_first_frame()
 
     @work(group="evidence-panels", exit_on_error=False)
@@ -487,6 +489,7 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
     def on_investigation_screen_load_failed(self, message: LoadFailed) -> None:
         self.post_message(StoreFailed("open the investigation", message.reason))
         self.dismiss(None)
+        release_keys(self.app)
 
     def on_investigation_screen_entry_added(self, message: EntryAdded) -> None:
         self.timeline.add_entry(message.entry)

@@ -18,6 +18,8 @@ from textual.widgets import Button, Input, Label, Select
 from debugtui.notebook.model import Severity
 from debugtui.tui.literal import literal_line
 from debugtui.tui.screens.playbook_picker import NONE_ID, load_catalogue, suggested_ids
+from debugtui.tui.typeahead import hold_keys, release_keys
+from debugtui.tui.widgets.turn_field import TurnField
 
 if TYPE_CHECKING:
     from debugtui.playbooks import Loaded, Playbook
@@ -30,6 +32,23 @@ class NewInvestigation:
     title: str
     severity: Severity
     playbook_id: str | None = None
+
+
+class TitleField(TurnField):
+    """The title: enter creates the investigation, and the keys typed after it wait for
+    the investigation to open (a note typed at once goes into it)."""
+
+    done = False
+    """Enter was pressed: the keys still coming are for the investigation."""
+
+    def takes_keys(self) -> bool:
+        return not self.done
+
+    def entered(self) -> bool:
+        self.done = True
+        hold_keys(self.app)
+        self.post_message(self.Submitted(self, self.value))
+        return True
 
 
 class NewInvestigationScreen(ModalScreen[NewInvestigation | None]):
@@ -55,7 +74,7 @@ class NewInvestigationScreen(ModalScreen[NewInvestigation | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("New investigation", classes="dialog-title")
-            yield Input(placeholder="What is broken? e.g. checkout returns 500s", id="title")
+            yield TitleField(placeholder="What is broken? e.g. checkout returns 500s", id="title")
             with Horizontal(classes="field"):
                 yield Label("Severity", classes="field-label")
                 yield Select(
@@ -77,6 +96,9 @@ class NewInvestigationScreen(ModalScreen[NewInvestigation | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Create", variant="primary", id="create")
                 yield Button("Cancel", id="cancel")
+
+    def on_screen_resume(self) -> None:
+        self.call_later(release_keys, self.app)  # the title typed right after n
 
     def on_mount(self) -> None:
         self.run_worker(self._load, thread=True, exit_on_error=False, group="playbooks")
@@ -130,10 +152,13 @@ class NewInvestigationScreen(ModalScreen[NewInvestigation | None]):
         self.dismiss(None)
 
     def _create(self) -> None:
-        title = self.query_one("#title", Input).value.strip()
+        field = self.query_one("#title", TitleField)
+        title = field.value.strip()
         if not title:
             self.notify("An investigation needs a title.", severity="warning")
-            self.query_one("#title", Input).focus()
+            field.done = False
+            release_keys(self.app)
+            field.focus()
             return
         severity = self.query_one("#severity", Select).value
         chosen = Severity(severity) if isinstance(severity, str) else Severity.SEV3

@@ -22,6 +22,7 @@ from debugtui.tui.commands import ScreenActions
 from debugtui.tui.keys import help_rows
 from debugtui.tui.literal import literal_line
 from debugtui.tui.session import Session
+from debugtui.tui.typeahead import hold_keys
 
 if TYPE_CHECKING:
     from debugtui.tui.screens.new_investigation import NewInvestigation
@@ -65,10 +66,26 @@ class StartScreen(Screen[None]):
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ScreenActions}
     AUTO_FOCUS = "#investigations"
 
+    # Priority: the keys that open a screen run as the app reads them, so that it holds the
+    # keys typed after them for that screen (see debugtui.tui.typeahead).
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new", "New", tooltip="Start a new investigation (title, severity, playbook)"),
-        Binding("enter,o", "open", "Open", tooltip="Open the selected investigation"),
-        Binding("d", "delete", "Delete", tooltip="Delete the selected investigation, after a yes"),
+        Binding(
+            "n",
+            "new",
+            "New",
+            priority=True,
+            tooltip="Start a new investigation (title, severity, playbook)",
+        ),
+        Binding(
+            "enter,o", "open", "Open", priority=True, tooltip="Open the selected investigation"
+        ),
+        Binding(
+            "d",
+            "delete",
+            "Delete",
+            priority=True,
+            tooltip="Delete the selected investigation, after a yes",
+        ),
         Binding("question_mark", "help", "Help", tooltip="This list of keys"),
         Binding("q", "quit", "Quit", tooltip="Leave debugtui (everything is already saved)"),
     ]
@@ -166,6 +183,7 @@ class StartScreen(Screen[None]):
         # Imported when first opened: the start screen paints without it (B1, ~30 ms).
         from debugtui.tui.screens.investigation import InvestigationScreen
 
+        hold_keys(self.app)  # until it has loaded
         self.app.push_screen(InvestigationScreen(self.session, inv_id))
 
     @on(DataTable.RowSelected, "#investigations")
@@ -191,6 +209,7 @@ class StartScreen(Screen[None]):
             if new is not None:
                 self._create(new)
 
+        hold_keys(self.app)  # the title typed right after n
         self.app.push_screen(NewInvestigationScreen(), created)
 
     def action_open(self) -> None:
@@ -216,6 +235,7 @@ class StartScreen(Screen[None]):
             if yes:
                 self._delete(inv.id)
 
+        hold_keys(self.app)
         self.app.push_screen(ConfirmScreen(question, yes="Delete"), answered)
 
     def action_help(self) -> None:

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import ClassVar
 
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -23,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Select
 
 from debugtui.notebook.model import ActionData, ActionType, EntryKind, HypothesisData, Phase
+from debugtui.tui.widgets.turn_field import TurnField
 
 DRAFT_INTERVAL = 0.5
 """Seconds from the first unsaved keystroke to the draft being handed over for saving."""
@@ -98,18 +98,10 @@ def default_owner() -> str:
         return ""
 
 
-class ComposerField(Input):
-    """A text field of the composer: it takes keys while the composer is open on its kind.
-
-    Keys are handed to the focused widget as the app reads them, so a burst (a fast typist,
-    a paste, a terminal catching up under load) is queued here before the first key of it
-    is handled. Enter where it saves therefore saves in this field's own turn, not through
-    Input's enter binding (which runs once the key has bubbled back up to the app, after this
-    field had typed the keys behind it into the text just saved). Keys that reach a field
-    that is no longer where typing goes (the composer closed, or reopened for another kind)
-    are read again by the app, in order, as if just typed: ``n``, text, enter, ``e`` in one
-    burst saves the note and then exports it.
-    """
+class ComposerField(TurnField):
+    """A text field of the composer: it takes keys while the composer is open on its kind
+    (see :mod:`debugtui.tui.widgets.turn_field`); enter where it saves saves. ``n``, text,
+    enter, ``e`` in one burst saves the note and then exports it."""
 
     def _composer(self) -> Composer | None:
         for node in self.ancestors:
@@ -117,29 +109,20 @@ class ComposerField(Input):
                 return node
         return None
 
-    def _takes_keys(self) -> bool:
-        """Whether the keys queued here are still text for this field: typed while it had
-        focus, they are, even once enter has moved focus on, as long as the composer is open
-        on a kind that has this field."""
+    def takes_keys(self) -> bool:
+        """Keys queued here were typed while it had focus: they are text for it, even once
+        enter has moved focus on, as long as the composer is open on a kind with this field."""
         composer = self._composer()
         if composer is None or composer.kind is None or self.id is None:
             return False
         return self.id.removeprefix("field-") in FIELDS[composer.kind]
 
-    def on_key(self, event: events.Key) -> None:
+    def entered(self) -> bool:
         composer = self._composer()
-        if composer is None or not self._takes_keys():
-            event.prevent_default()  # not typed here
-            if self.screen.focused is not self:  # focus has moved: no loop back to here
-                event.stop()
-                self.app.post_message(events.Key(event.key, event.character))
-        elif event.key == "enter" and not composer.check_action("next_field", ()):
-            event.prevent_default()
-            event.stop()
-            composer.submit()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self._takes_keys()
+        if composer is None or composer.check_action("next_field", ()):
+            return False  # the composer's own enter moved on to the next field
+        composer.submit()
+        return True
 
 
 class Composer(Vertical):
