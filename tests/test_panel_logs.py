@@ -21,7 +21,7 @@ from typing import Any
 import psutil
 import pytest
 from rich.text import Text
-from test_tui_support import NOW, QuietSource, frozen_clock, no_blink, settle
+from test_tui_support import NOW, QuietSource, burst, frozen_clock, no_blink, settle
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Sparkline, Static, TabbedContent
 
@@ -188,6 +188,31 @@ async def test_invalid_pattern_is_one_inline_message_and_searches_nothing(
         assert not app._notifications, "typing a bad pattern must not raise notifications"
         await pilot.press("backspace", "backspace", "backspace", "o", "r")
         assert not message.has_class("-shown")
+
+
+async def test_keys_typed_right_after_g_and_slash_are_the_pattern_and_the_filter(
+    store: NotebookStore, inv: Investigation, demo: DemoFiles
+) -> None:
+    """``g`` and ``/`` focus their field before the next key is handed out: before, a burst
+    (a paste, a lagging link) reached the table, ``n`` of "nada" opened a note with "ada"
+    in it, and ``r``, ``s``, ``p`` would have refreshed, sorted, pinned."""
+    app = app_for(store, inv, (str(demo.logs),))
+    async with app.run_test(size=(120, 36)) as pilot:
+        panel = await open_panel(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, InvestigationScreen)
+        burst(pilot, "g", *"nada")
+        await pilot.pause()
+        assert panel.query_one("#logs-pattern", Input).value.endswith("nada")
+        assert not screen.composer.is_open
+        await pilot.press("escape")
+        panel.table.focus()
+        await pilot.pause()
+        burst(pilot, "slash", *"psr/")
+        await pilot.pause()
+        assert panel.query_one("#panel-filter", Input).value == "psr/"
+        assert not screen.composer.is_open
+        assert store.entries(inv.id) == []  # nothing pinned
 
 
 async def test_enter_searches_the_typed_pattern_window_and_case(

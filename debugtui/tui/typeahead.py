@@ -15,6 +15,8 @@ from __future__ import annotations
 from textual import events
 from textual.app import App
 from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Input
 
 HOLD_LIMIT_S = 3.0
 """The longest keys are held: a 10,000-entry investigation opens in well under a second."""
@@ -75,3 +77,19 @@ def release_keys(app: App[object]) -> None:
     typeahead = getattr(app, "typeahead", None)
     if isinstance(typeahead, TypeAhead):
         typeahead.release()
+
+
+def typing_in_a_field(app: App[object]) -> bool:
+    """Whether a text field has focus: a priority key that opens a field (``/``, ``g``, the
+    composer's letters) stands aside there, the letter is text."""
+    return isinstance(app.focused, Input)
+
+
+def focus_now(widget: Widget) -> None:
+    """Focus ``widget`` before the app hands out the next key (``focus()`` waits a turn, and
+    the keys typed after the one that asked for it went to the widget being left).
+
+    With a priority binding, which runs as the app reads its key, the keys typed right after
+    ``/`` or ``g`` become the filter or the pattern, not commands of the table under it.
+    """
+    widget.screen.set_focus(widget)

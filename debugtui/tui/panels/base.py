@@ -44,6 +44,7 @@ from debugtui.tui.panels.detail import DetailScreen
 from debugtui.tui.panels.table import LiveTable
 from debugtui.tui.panels.warnings import WarningsLine
 from debugtui.tui.session import Session
+from debugtui.tui.typeahead import focus_now, typing_in_a_field
 
 PIN_ROW_LIMIT = 1000
 """Rows frozen into one evidence entry; the export caps what it prints further."""
@@ -86,10 +87,16 @@ class SourcePanel(Vertical, can_focus=False):
     }
     """
 
+    FIELD_ACTIONS: ClassVar[frozenset[str]] = frozenset({"filter"})
+    """Actions that open a text field: priority keys, standing aside in a text field."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh_panel", "Refresh", tooltip="Collect this source again now"),
         Binding("t", "next_view", "Next table", tooltip="Show this panel's next table"),
-        Binding("slash", "filter", "Filter", tooltip="Keep rows containing some text"),
+        # Priority, standing aside in a text field: see debugtui.tui.typeahead.focus_now.
+        Binding(
+            "slash", "filter", "Filter", priority=True, tooltip="Keep rows containing some text"
+        ),
         Binding("s", "sort", "Sort", tooltip="Sort by the cursor's column (again: reverse)"),
         Binding("x", "mark", "Mark", show=False, tooltip="Mark the row for pin or copy"),
         Binding("p", "pin", "Pin", tooltip="Pin the marked rows (or the cursor's) as evidence"),
@@ -363,7 +370,10 @@ class SourcePanel(Vertical, can_focus=False):
         box = self.query_one("#panel-filter", Input)
         box.value = self.table.filter_text
         box.add_class("-shown")
-        box.focus()
+        focus_now(box)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in self.FIELD_ACTIONS and typing_in_a_field(self.app))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "panel-filter":

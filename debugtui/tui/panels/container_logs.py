@@ -23,6 +23,7 @@ from textual.widgets import Input, Static
 from debugtui.sources.base import SourceError, describe
 from debugtui.textsafe import visible
 from debugtui.tui.literal import literal, literal_line
+from debugtui.tui.typeahead import focus_now, typing_in_a_field
 
 LogFetch = Callable[[], list[str]]
 """Returns the container's last lines, oldest first; raises SourceError with a hint."""
@@ -48,7 +49,7 @@ class ContainerLogsScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close"),
-        Binding("slash", "filter", "Filter"),
+        Binding("slash", "filter", "Filter", priority=True),
         Binding("r", "reload", "Reload"),
         Binding("y", "copy", "Copy"),
     ]
@@ -123,8 +124,11 @@ class ContainerLogsScreen(ModalScreen[None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "filter" and typing_in_a_field(self.app))
+
     def action_filter(self) -> None:
-        self.query_one("#logs-filter", Input).focus()
+        focus_now(self.query_one("#logs-filter", Input))
 
     def action_reload(self) -> None:
         self.query_one("#logs-state", Static).update(Text("loading…"))

@@ -59,6 +59,7 @@ from debugtui.tui.panels.log_view import (
     without_leading_time,
 )
 from debugtui.tui.panels.table import MAX_ROWS
+from debugtui.tui.typeahead import focus_now
 
 UPDATE_SECONDS = 0.2
 """How often streamed matches and progress reach the screen while a search or follow runs."""
@@ -109,8 +110,10 @@ class LogsPanel(SourcePanel):
     }
     """
 
+    FIELD_ACTIONS = frozenset({"filter", "edit_pattern"})
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("g", "edit_pattern", "Pattern", tooltip="Type a new search pattern"),
+        Binding("g", "edit_pattern", "Pattern", priority=True, tooltip="Type a new search pattern"),
         Binding("f", "follow", "Follow", tooltip="Follow the files for new matches (tail -F)"),
         Binding("i", "toggle_case", "Ignore case", show=False, tooltip="Toggle -i and search"),
         Binding("escape", "stop", "Stop", tooltip="Stop the search (or the follow)"),
@@ -471,10 +474,10 @@ class LogsPanel(SourcePanel):
             focused = self.app.focused
             in_inputs = isinstance(focused, Input) and focused.id in INPUTS
             return self.searching or self.following or in_inputs
-        return True
+        return super().check_action(action, parameters)
 
     def action_edit_pattern(self) -> None:
-        self._input("logs-pattern").focus()
+        focus_now(self._input("logs-pattern"))
 
     def action_toggle_case(self) -> None:
         self.query_one("#logs-case", Checkbox).toggle()

@@ -29,7 +29,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
-from textual.widgets import Input, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from debugtui.notebook.model import Entry, EntryKind, Investigation, Phase, Status
 from debugtui.notebook.store import NotebookStore, NotFoundError
@@ -44,7 +44,7 @@ from debugtui.tui.screens.export_preview import ExportPreviewScreen
 from debugtui.tui.screens.help import HelpScreen
 from debugtui.tui.screens.investigation_playbook import PlaybookSupport
 from debugtui.tui.session import Session
-from debugtui.tui.typeahead import release_keys
+from debugtui.tui.typeahead import release_keys, typing_in_a_field
 from debugtui.tui.widgets.composer import (
     FIELDS,
     Composer,
@@ -358,15 +358,14 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         if not compose:
             return False
         action = f"compose({compose[0]!r})"
-        focused = self.focused
-        if isinstance(focused, Input):
+        if typing_in_a_field(self.app):
             return True
         keys = {
             key
             for key, bindings in self._bindings.key_to_bindings.items()
             if any(b.action == action for b in bindings)
         }
-        node = focused
+        node = self.focused
         while node is not None and node is not self:
             if keys & node._bindings.key_to_bindings.keys():
                 return True
