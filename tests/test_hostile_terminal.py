@@ -72,8 +72,9 @@ TYPED = "[bold]typed[/bold] [link=http://evil]z[/link]"
 PROCESS_NAME = "[b]\x1b]0;pwn\x07"
 """A process name (15 bytes at most: the kernel's comm) listening on a socket."""
 SQL_MARK = "debugtui_hostile_probe"
-FILTER_FOOTER = r"^/ Filter {10,}"
-"""The footer while a panel's filter box has focus: its one key."""
+FILTER_FOOTER = r"^ +▏\^p palette *$"
+"""The footer while a panel's filter box has focus: no key of the panel (a letter typed
+there is text, ``/`` too), only the command palette."""
 TABLE_FOOTER = r"^r Refresh t Next table"
 """The footer while a panel's table has focus."""
 WAIT_S = 90.0
