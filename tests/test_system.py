@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -60,7 +61,14 @@ def test_a_busy_process_tops_the_cpu_list() -> None:
     burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         collect(source)
-        data = collect(source)  # a full interval of burning since the first collect
+        # The burner has run for at least a few clock ticks since that first collect (on a
+        # busy machine it may not be scheduled for a while: 0.0% was seen once in CI).
+        burning = psutil.Process(burner.pid)
+        start = sum(burning.cpu_times()[:2])
+        deadline = time.monotonic() + 30
+        while sum(burning.cpu_times()[:2]) - start < 0.05 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        data = collect(source)
     finally:
         burner.kill()
         burner.wait()
