@@ -190,7 +190,7 @@ async def test_invalid_pattern_is_one_inline_message_and_searches_nothing(
         assert not message.has_class("-shown")
 
 
-async def test_keys_typed_right_after_g_and_slash_are_the_pattern_and_the_filter(
+async def test_keys_typed_right_after_g_slash_and_enter_go_where_they_were_meant(
     store: NotebookStore, inv: Investigation, demo: DemoFiles
 ) -> None:
     """``g`` and ``/`` focus their field before the next key is handed out: before, a burst
@@ -213,6 +213,14 @@ async def test_keys_typed_right_after_g_and_slash_are_the_pattern_and_the_filter
         assert panel.query_one("#panel-filter", Input).value == "psr/"
         assert not screen.composer.is_open
         assert store.entries(inv.id) == []  # nothing pinned
+        burst(pilot, "enter", "t")  # and right after enter, the table's keys again
+        for _ in range(40):
+            if panel.view_index == 1:
+                break
+            await pilot.pause(0.05)
+        assert panel.view_index == 1  # the histogram
+        assert screen.focused is panel.table
+        assert panel.table.filter_text == ""  # a view of its own, unfiltered
 
 
 async def test_enter_searches_the_typed_pattern_window_and_case(

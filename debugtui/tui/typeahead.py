@@ -13,6 +13,7 @@ so (or a store call that fails) costs at most that long and still loses no key.
 from __future__ import annotations
 
 from textual import events
+from textual._context import active_message_pump  # see replay_key
 from textual.app import App
 from textual.timer import Timer
 from textual.widget import Widget
@@ -56,7 +57,23 @@ class TypeAhead:
             self._timer.stop()
             self._timer = None
         for key in held or ():
-            self._app.post_message(events.Key(key.key, key.character))
+            replay_key(self._app, key)
+
+
+def replay_key(app: App[object], key: events.Key) -> None:
+    """Have ``app`` read ``key`` again, as if just typed.
+
+    The copy is the app's own: a message remembers the pump that was running when it was
+    made, and a key made while a panel handles a message stops bubbling at that panel, so
+    the app never looked up its bindings (``t`` typed right after the filter's enter was
+    lost).
+    """
+    token = active_message_pump.set(app)
+    try:
+        again = events.Key(key.key, key.character)
+    finally:
+        active_message_pump.reset(token)
+    app.post_message(again)
 
 
 def is_holding(app: App[object]) -> bool:

@@ -44,7 +44,8 @@ from debugtui.tui.panels.detail import DetailScreen
 from debugtui.tui.panels.table import LiveTable
 from debugtui.tui.panels.warnings import WarningsLine
 from debugtui.tui.session import Session
-from debugtui.tui.typeahead import focus_now, typing_in_a_field
+from debugtui.tui.typeahead import focus_now, hold_keys, release_keys, typing_in_a_field
+from debugtui.tui.widgets.turn_field import TurnField
 
 PIN_ROW_LIMIT = 1000
 """Rows frozen into one evidence entry; the export caps what it prints further."""
@@ -64,6 +65,20 @@ def fit_status(text: str, title: str, width: int) -> str:
         return text
     keep = max(len(title) - over - 1, min(len(title), 12))
     return text.replace(title, title[:keep] + "…", 1) if keep < len(title) else text
+
+
+class FilterField(TurnField):
+    """The rows filter, shown by ``/``. Enter keeps the filter and the keys typed after it
+    are the table's again: held until the table has focus, then handed to it."""
+
+    def takes_keys(self) -> bool:
+        return self.has_class("-shown")
+
+    def entered(self) -> bool:
+        self.remove_class("-shown")
+        hold_keys(self.app)
+        self.post_message(self.Submitted(self, self.value))
+        return True
 
 
 class SourcePanel(Vertical, can_focus=False):
@@ -154,7 +169,7 @@ class SourcePanel(Vertical, can_focus=False):
         yield WarningsLine(id="panel-warnings")
         yield from self.compose_controls()
         yield LiveTable(key_columns=self._key_columns(0), id="panel-table")
-        yield Input(placeholder="filter rows (enter keeps, escape clears)", id="panel-filter")
+        yield FilterField(placeholder="filter rows (enter keeps, escape clears)", id="panel-filter")
 
     def compose_controls(self) -> ComposeResult:
         """Widgets between the status line and the table (a pattern input, say)."""
@@ -385,7 +400,8 @@ class SourcePanel(Vertical, can_focus=False):
         if event.input.id == "panel-filter":
             event.stop()
             event.input.remove_class("-shown")
-            self.table.focus()
+            focus_now(self.table)
+            release_keys(self.app)  # those typed after enter (see FilterField)
 
     def on_key(self, event: Any) -> None:
         box = self.query_one("#panel-filter", Input)
@@ -394,7 +410,7 @@ class SourcePanel(Vertical, can_focus=False):
             box.value = ""
             box.remove_class("-shown")
             self.table.set_filter("")
-            self.table.focus()
+            focus_now(self.table)
             self._show_status()
 
     def action_sort(self) -> None:

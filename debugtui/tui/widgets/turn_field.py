@@ -15,7 +15,7 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input
 
-from debugtui.tui.typeahead import is_holding
+from debugtui.tui.typeahead import is_holding, replay_key
 
 
 class TurnField(Input):
@@ -36,7 +36,7 @@ class TurnField(Input):
             # the app holds keys for a screen on its way.
             if self.screen.focused is not self or is_holding(self.app):
                 event.stop()
-                self.app.post_message(events.Key(event.key, event.character))
+                replay_key(self.app, event)
         elif event.key == "enter" and self.entered():
             event.prevent_default()
             event.stop()
