@@ -15,6 +15,15 @@ from textual.widgets import Footer
 class HeldFooter(Footer):
     """A :class:`Footer` that ignores binding changes until :meth:`release` is called."""
 
+    # Textual's compact footer gives every key a right margin, the palette key (docked at the
+    # right edge) too: the cell it leaves showed the key scrolled under it ("^p paletteH").
+    DEFAULT_CSS = """
+    HeldFooter.-compact FooterKey.-command-palette {
+        margin-right: 0;
+        padding-right: 1;
+    }
+    """
+
     def __init__(self, *, compact: bool = False) -> None:
         super().__init__(compact=compact)
         self.held = True
