@@ -22,9 +22,10 @@ from textual.widgets import Input, OptionList, Select, Static, TabbedContent
 from debugtui.checklist import StepState
 from debugtui.config import Config, DeploysConfig, LogsConfig, ThresholdsConfig
 from debugtui.demo.incident import build_incident
+from debugtui.findings import Finding
 from debugtui.notebook.model import EntryKind, Phase, Severity, Status
 from debugtui.notebook.store import NotebookStore
-from debugtui.playbooks import get_playbook
+from debugtui.playbooks import get_playbook, load_playbooks
 from debugtui.sources.base import Source
 from debugtui.sources.registry import make_source
 from debugtui.status_update import STATUS_UPDATE_KEY
@@ -36,7 +37,7 @@ from debugtui.tui.screens import investigation as investigation_module
 from debugtui.tui.screens.confirm import ConfirmScreen
 from debugtui.tui.screens.investigation import InvestigationScreen
 from debugtui.tui.screens.new_investigation import NewInvestigationScreen
-from debugtui.tui.screens.playbook_picker import PlaybookPickerScreen
+from debugtui.tui.screens.playbook_picker import PlaybookPickerScreen, suggested_ids
 from debugtui.tui.screens.status_update import StatusUpdateScreen
 from debugtui.tui.widgets.checklist import Checklist
 from debugtui.tui.widgets.guide import GuidePanel
@@ -464,6 +465,19 @@ async def test_findings_suggest_a_playbook(store: NotebookStore, tmp_path: Path)
         shown = [m for m in notices(pilot) if "try the" in m]
         assert len(shown) == 1
         assert "disk_full finding" in shown[0] and "'Disk full' playbook (b" in shown[0]
+
+
+def test_only_playbooks_whose_symptom_a_finding_is_are_suggested() -> None:
+    """Nearly every playbook checks for an error spike; only deploy-errors has it as a
+    symptom, and only it is marked "suggested" for one (with the title's own fits)."""
+    playbooks = load_playbooks().playbooks
+    spike = Finding("error_spike", "critical", "log errors rose 83x", "look at the deploys")
+    checking = [
+        pb.id for pb in playbooks.values() if any(s.check == "error_spike" for s in pb.steps())
+    ]
+    assert len(checking) > 2
+    assert suggested_ids(playbooks, "", [spike]) == ["deploy-errors"]
+    assert suggested_ids(playbooks, "disk full", [spike]) == ["deploy-errors", "disk-full"]
 
 
 # -- resolving -----------------------------------------------------------------------------

@@ -41,10 +41,15 @@ def load_catalogue() -> Loaded:
 def suggested_ids(
     playbooks: dict[str, Playbook], text: str, findings: Sequence[Any] = ()
 ) -> list[str]:
-    """Playbook ids that fit the findings, then the text, best first, each once."""
+    """Playbook ids that fit the findings, then the text, best first, each once.
+
+    A playbook fits a finding whose rule is one of its symptoms. One whose steps merely
+    check it does not: an error spike is checked by nearly every playbook, and the demo's
+    findings had all eight marked "suggested", which then said nothing."""
     from debugtui.playbooks import suggest
 
-    ranked = [pb.id for pb, _ in suggest(list(findings), playbooks)] if findings else []
+    rules = {getattr(finding, "rule", None) for finding in findings}
+    ranked = [pb.id for pb, _ in suggest(list(findings), playbooks) if rules & set(pb.symptoms)]
     ranked += [pb.id for pb, _ in suggest(text, playbooks)]
     return list(dict.fromkeys(ranked))
 
