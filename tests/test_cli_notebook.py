@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from debugtui import __version__
 
 SCRIPT = Path(sys.executable).with_name("debugtui")
@@ -212,6 +214,18 @@ def test_export_to_a_file_is_private(db: Path, tmp_path: Path) -> None:
     assert ok("export", inv_id, "-o", str(out)) == ""
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert out.read_text().startswith("# Post-mortem: checkout 502s")
+
+
+def test_export_to_dash_is_stdout_as_import_from_dash_is_stdin(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inv_id = new()
+    monkeypatch.chdir(tmp_path)
+    doc = ok("export", inv_id, "--format", "json", "-o", "-")
+    assert not (tmp_path / "-").exists()  # before, a file named "-"
+    new_id = ok("import", "-", stdin=doc).strip()
+    again = json.loads(ok("export", new_id, "--format", "json"))
+    assert again["investigation"]["title"] == "checkout 502s"
 
 
 def test_export_with_a_template(db: Path, tmp_path: Path) -> None:

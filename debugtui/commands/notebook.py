@@ -89,7 +89,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     export = sub.add_parser("export", parents=[db], help="write the post-mortem (md) or JSON")
     export.add_argument("id", metavar="ID")
     export.add_argument("--format", choices=("md", "json"), default="md")
-    export.add_argument("-o", "--output", metavar="FILE", help="file (mode 0600); default stdout")
+    export.add_argument(
+        "-o", "--output", metavar="FILE", help="file (mode 0600); default or '-': stdout"
+    )
     export.add_argument("--template", metavar="FILE", help="Markdown template ($placeholders)")
     export.set_defaults(handler=_cli(export_investigation))
 
@@ -346,7 +348,7 @@ def export_investigation(args: argparse.Namespace) -> int:
         from debugtui.export.jsonfmt import to_json
 
         text = json.dumps(to_json(inv, entries), indent=2, ensure_ascii=False) + "\n"
-    if args.output:
+    if args.output and args.output != "-":
         write_private(args.output, text)
     else:
         sys.stdout.write(text)
