@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,23 @@ def test_bad_arguments_are_one_line_and_exit_2(db: Path) -> None:
     assert "--at: not a time" in fails("note", inv_id, "x", "--at", "yesterday-ish")
     assert "--because is for --kind hypothesis" in fails("note", inv_id, "x", "--because", "y")
     assert "empty" in fails("note", inv_id, "  ")
+
+
+def test_a_time_in_the_future_is_refused_but_clock_skew_is_not(db: Path) -> None:
+    """2099 for 2026 would sit after the resolution in the timeline for good."""
+    inv_id = new()
+    line = fails("note", inv_id, "x", "--at", "2099-01-31T14:02Z")
+    assert line.endswith(
+        "--at: 2099-01-31 14:02 UTC is in the future (use e.g. 10m, now or a past time)"
+    )
+    assert "in the future" in fails("milestone", inv_id, "detected", "2099-01-31T14:02Z")
+    assert "in the future" in fails("status", inv_id, "resolved", "--at", "2099-01-31T14:02Z")
+    assert "in the future" in fails("new", "y", "--no-tui", "--impact-start", "2099-01-31")
+    skewed = (datetime.now(timezone.utc) + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%MZ")
+    assert ok("note", inv_id, "from a fast clock", "--at", skewed).strip().isdigit()
+    assert "x" not in [
+        e["text"] for e in json.loads(ok("export", inv_id, "--format", "json"))["entries"]
+    ]
 
 
 def test_foreign_database_is_one_line_and_exit_2(db: Path) -> None:

@@ -145,13 +145,26 @@ def _store(args: argparse.Namespace) -> NotebookStore:
     return NotebookStore.open_default(getattr(args, "db", None))
 
 
+FUTURE_SLACK_S = 300
+"""How far ahead (in seconds) a time something happened may be: another machine's clock,
+posting through chat-ops. Beyond it the time is a typo (2099 for 2026, a date off by a
+month), and such an entry would sit at the end of the timeline, after the resolution."""
+
+
 def _when(args: argparse.Namespace, text: str, option: str) -> datetime:
+    from datetime import datetime, timedelta, timezone
+
     from debugtui.timewindow import TimeParseError, parse_when
 
+    now = datetime.now(timezone.utc)
     try:
-        return parse_when(text)
+        when = parse_when(text, now)
     except TimeParseError as exc:
         raise _usage(args, f"{option}: {exc}") from exc
+    if when > now + timedelta(seconds=FUTURE_SLACK_S):
+        shown = when.strftime("%Y-%m-%d %H:%M UTC")
+        raise _usage(args, f"{option}: {shown} is in the future (use e.g. 10m, now or a past time)")
+    return when
 
 
 def _optional_when(args: argparse.Namespace, text: str | None, option: str) -> datetime | None:
