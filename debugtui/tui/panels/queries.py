@@ -192,22 +192,15 @@ def _lines(pairs: Sequence[tuple[str, object]]) -> list[str]:
 
 
 def statement_text(s: Statement, stats: StatementStats) -> str:
-    """A statement's every number, then its whole text (as pg_stat_statements keeps it)."""
+    """A statement's whole text (as pg_stat_statements keeps it), then its numbers, what
+    ranks it first: at 80x24 the SQL, the one thing every look at a statement is for, was
+    below fifteen numbers, off the screen."""
     numbers: list[tuple[str, object]] = [
-        ("queryid", s.queryid),
-        ("user", s.user),
-        ("database", s.database),
-        ("top level", "yes" if s.toplevel else "no (run inside a function or procedure)"),
-        ("calls", s.calls),
+        ("% of time", f"{s.share_pct:.2f} (of all top-level statements)"),
         ("total ms", f"{s.total_ms:.3f}"),
         ("mean ms", f"{s.mean_ms:.3f}"),
-        ("plan ms", None if s.plan_ms is None else f"{s.plan_ms:.3f}"),
+        ("calls", s.calls),
         ("rows", s.rows),
-        ("shared blocks hit", s.shared_blks_hit),
-        ("shared blocks read", s.shared_blks_read),
-        ("temp blocks", s.temp_blks),
-        ("I/O ms", f"{s.io_ms:.3f}"),
-        ("% of time", f"{s.share_pct:.2f} (of all top-level statements)"),
     ]
     if s.delta is not None:
         d = s.delta
@@ -221,25 +214,37 @@ def statement_text(s: Statement, stats: StatementStats) -> str:
         ]
     else:
         numbers.append(("since last refresh", "- (rates come with the next refresh)"))
-    numbers.append(("top chosen by", stats.sort))
-    return "\n".join([*_lines(numbers), "", "query:", s.query])
+    numbers += [
+        ("plan ms", None if s.plan_ms is None else f"{s.plan_ms:.3f}"),
+        ("shared blocks hit", s.shared_blks_hit),
+        ("shared blocks read", s.shared_blks_read),
+        ("temp blocks", s.temp_blks),
+        ("I/O ms", f"{s.io_ms:.3f}"),
+        ("queryid", s.queryid),
+        ("user", s.user),
+        ("database", s.database),
+        ("top level", "yes" if s.toplevel else "no (run inside a function or procedure)"),
+        ("top chosen by", stats.sort),
+    ]
+    return "\n".join(["query:", s.query, "", *_lines(numbers)])
 
 
 def session_text(s: Session) -> str:
+    """A session's query first (as :func:`statement_text`), then where it stands."""
     numbers: list[tuple[str, object]] = [
+        ("state", s.state),
+        ("waiting on", f"{s.wait_event_type}:{s.wait_event}" if s.wait_event_type else None),
+        ("query age", _age(s.query_age_s)),
+        ("transaction age", _age(s.xact_age_s)),
+        ("in this state for", _age(s.state_age_s)),
         ("pid", s.pid),
         ("user", s.user),
         ("database", s.database),
         ("application", s.application),
         ("client", s.client),
-        ("state", s.state),
-        ("waiting on", f"{s.wait_event_type}:{s.wait_event}" if s.wait_event_type else None),
-        ("transaction age", _age(s.xact_age_s)),
-        ("query age", _age(s.query_age_s)),
-        ("in this state for", _age(s.state_age_s)),
         ("query_id", s.query_id),
     ]
-    return "\n".join([*_lines(numbers), "", "query:", s.query or ""])
+    return "\n".join(["query:", s.query or "", "", *_lines(numbers)])
 
 
 def blocking_text(blocked: BlockedSession, blocker: Blocker) -> str:
