@@ -397,9 +397,8 @@ class SourcePanel(Vertical, can_focus=False):
             self._show_status()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "panel-filter":
+        if event.input.id == "panel-filter":  # already hidden, in the field's turn
             event.stop()
-            event.input.remove_class("-shown")
             focus_now(self.table)
             release_keys(self.app)  # those typed after enter (see FilterField)
 
