@@ -36,6 +36,7 @@ from debugtui.notebook.model import Investigation, Severity
 from debugtui.notebook.store import NotebookStore
 from debugtui.tui.app import DebugApp, make_app
 from debugtui.tui.panels.base import SourcePanel
+from debugtui.tui.panels.findings import FindingsPanel
 from debugtui.tui.panels.sockets import SocketsPanel
 from debugtui.tui.panels.system import SystemPanel
 
@@ -236,6 +237,29 @@ async def test_a_hidden_or_paused_panel_does_not_refresh_itself(
         started = time.monotonic()
         await wait_until(pilot, lambda: time.monotonic() - started > 10 * FAST_REFRESH_S)
         assert (collected_at(hidden), collected_at(paused)) == pinned
+
+
+@pytest.mark.usefixtures("fast_refresh")
+async def test_while_the_findings_tab_is_shown_every_panel_refreshes_behind_it(
+    store: NotebookStore, inv: Investigation, tmp_path: Path
+) -> None:
+    """The findings are drawn from every panel's latest snapshot: with only the panel on
+    screen refreshing, a crash loop that began after the first collect never reached them."""
+    async with app_for(store, inv, tmp_path).run_test(size=(120, 36)) as pilot:
+        sockets = await show_unpaused(pilot, SocketsPanel)
+        system = pilot.app.screen.query_one(SystemPanel)
+        await pilot.press("1")  # the Findings tab
+        await wait_until(pilot, lambda: not sockets.active)
+        assert sockets.feeding and system.feeding
+        findings = pilot.app.screen.query_one(FindingsPanel)
+        first = collected_at(sockets), collected_at(system)
+        await wait_until(
+            pilot,
+            lambda: (
+                findings.snapshots["sockets"].collected_at > first[0]
+                and findings.snapshots["system"].collected_at > first[1]
+            ),
+        )
 
 
 async def test_a_tab_shown_again_with_data_older_than_its_period_collects_at_once(

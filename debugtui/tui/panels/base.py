@@ -7,7 +7,8 @@ worker never touches widgets. A panel collects nothing when it mounts: it starts
 once its first frame is up, so the findings get their evidence without the user visiting each
 tab and opening a notebook waits for no source. The panel shows a loading indicator on the
 first load, then a status line with the data's age; ``r`` refreshes, auto-refresh runs only
-while the panel's tab is visible and can be paused. A failed source shows its error and hint
+while the panel's tab or a tab built from every panel (Findings, Timeline) is visible, and can
+be paused. A failed source shows its error and hint
 in place and keeps the last good rows, marked stale; a snapshot's warnings (partial results,
 caveats) show as literal lines above the table. Tables are :class:`LiveTable`: filter, sort,
 mark, copy, and ``p`` pins rows (or ``P`` the whole view) into the notebook as evidence.
@@ -149,6 +150,11 @@ class SourcePanel(Vertical, can_focus=False):
         self.last_error: Snapshot | None = None
         self.active = False
         """True while this panel's tab is the visible one."""
+        self.feeding = False
+        """True while a tab built from every panel's snapshots (Findings, Timeline) is the
+        visible one: the panel refreshes in the background, so what that tab derives is as
+        current as the panel's own tab would be (a crash loop that began after the first
+        collect never reached the findings)."""
         self.paused = False
         self.view_index = 0
         self.started = False
@@ -200,7 +206,7 @@ class SourcePanel(Vertical, can_focus=False):
             self.loading = True
         self.collect()
         if self.refresh_seconds:
-            self.set_interval(self.refresh_seconds, self._refresh_if_shown)
+            self.set_interval(self.refresh_seconds, self._refresh_if_watched)
         self.set_interval(1.0, self._tick)
 
     def on_unmount(self) -> None:
@@ -291,17 +297,19 @@ class SourcePanel(Vertical, can_focus=False):
     def _key_columns(self, index: int) -> Sequence[str]:
         return self.views[index % len(self.views)][1] if self.views else ()
 
-    def _refresh_if_shown(self) -> None:
+    def _refresh_if_watched(self) -> None:
         # Not named _auto_refresh: Textual's DOMNode sets an attribute of that name on every
         # node, which hides such a method from the timer (see tests/test_tui_names.py).
-        if self.active and not self.paused:
+        if (self.active or self.feeding) and not self.paused:
             self._begin_collect(None, quiet=True)
 
-    def set_active(self, active: bool) -> None:
-        """Whether this panel's tab is the one shown (the screen says so on every switch)."""
-        back = active and not self.active and self.started
-        self.active = active
-        if back:
+    def set_active(self, active: bool, *, feeding: bool = False) -> None:
+        """Whether this panel's tab is the one shown, or a tab fed by every panel is (see
+        :attr:`feeding`); the screen says so on every switch. Another source's tab shown,
+        the panel costs nothing."""
+        watched_before = self.active or self.feeding
+        self.active, self.feeding = active, feeding and not active
+        if self.started and (active or feeding) and not watched_before:
             self._refresh_if_stale()
 
     def _refresh_if_stale(self) -> None:

@@ -469,6 +469,9 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
                 await mounting
         for panel in self.query(SourcePanel):
             panel.start()
+        shown = self.query_one(TabbedContent).active_pane
+        if shown is not None:  # the tab shown since the screen opened (Findings) was told none
+            self._tell_panels(shown)
         # What is in memory now (modules, styles, this screen's widgets) lives as long as the
         # screen: frozen, a full collection no longer walks it. Unfrozen, one took 50-130 ms
         # of the UI thread while a search streamed matches in (B8's slowest keys).
@@ -527,8 +530,13 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:
             self._mount_panel(event.pane.id)  # it starts collecting when it is shown
+        self._tell_panels(event.pane)
+
+    def _tell_panels(self, pane: TabPane) -> None:
+        """Which panel's tab is shown, and whether it is one fed by every panel."""
+        feeding = bool(pane.query(IncidentTab))
         for panel in self.query(SourcePanel):
-            panel.set_active(event.pane.id == f"tab-{panel.source_name}")
+            panel.set_active(pane.id == f"tab-{panel.source_name}", feeding=feeding)
 
     def on_source_panel_pin_requested(self, message: SourcePanel.PinRequested) -> None:
         inv = self.investigation
