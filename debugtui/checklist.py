@@ -231,8 +231,11 @@ def findings_suggestion(
         or not any(f.severity == Severity.CRITICAL for f in fitting)
     ):
         return None
+    # The reason given is a finding the playbook is for, not one it merely checks: the demo
+    # read "1 container_restarts finding: try the deploy-errors playbook".
+    reasons = [f for f in fitting if f.rule in best.symptoms] or fitting
     counts: dict[str, int] = {}
-    for finding in fitting:
+    for finding in reasons:
         counts[finding.rule] = counts.get(finding.rule, 0) + 1
     if not counts:
         return None

@@ -172,6 +172,16 @@ def test_findings_suggest_the_memory_playbook_for_oom_kills() -> None:
     assert findings_suggestion(kills, playbooks, current="memory-oom") is None
 
 
+def test_the_reason_given_is_a_symptom_of_the_playbook_not_a_rule_it_merely_checks() -> None:
+    playbooks = load_playbooks().playbooks
+    looping = Finding("container_restarts", "critical", "worker crash-looping", "logs")
+    deploy = Finding("deploy_before_errors", "critical", "v2.4.0 before errors", "diff")
+    suggested = findings_suggestion([looping, deploy], playbooks, current=None)
+    assert suggested is not None and suggested[0].id == "deploy-errors"
+    assert "container_restarts" in {s.check for s in suggested[0].steps()}  # checked there
+    assert suggested[1] == "1 deploy_before_errors finding"
+
+
 def test_a_chosen_playbook_is_second_guessed_only_by_a_critical_finding_it_does_not_fit() -> None:
     playbooks = load_playbooks().playbooks
     busy = Finding("cpu_saturation", "warning", "CPU 95% busy", "top")
