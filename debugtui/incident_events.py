@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from debugtui.findings import find_spike, minute_series
+from debugtui.findings import CRASH_LOOP_RESTARTS, find_spike, minute_series
 from debugtui.notebook.model import Entry, EntryKind, Investigation, Milestone
 from debugtui.sources.base import Snapshot
 from debugtui.textsafe import one_line
+from debugtui.timewindow import format_duration
 
 KIND_ORDER: Mapping[str, int] = {
     "milestone": 0,
@@ -58,6 +59,12 @@ class IncidentEvent:
     entry_id: int | None = None
     """The notebook entry this comes from (the entry itself, or the evidence holding it)."""
     starred: bool = False
+    subject: str = ""
+    """For a container event, the container's name (see :func:`collapse_crash_loops`)."""
+    action: str = ""
+    """For a container event, the engine's action: die, restart, kill, oom, health_status."""
+    note: str = ""
+    """For a container event, what the engine said of it (``exit code 1``, ``signal 9``)."""
 
 
 def _utc_seconds(when: datetime) -> str:
@@ -98,6 +105,9 @@ def container_event(
         key=_container_key(name, action, at),
         detail=f"container {name}\nevent {action}\n{detail}\nat {at:%Y-%m-%d %H:%M:%S} UTC",
         entry_id=entry_id,
+        subject=name,
+        action=action,
+        note=detail,
     )
 
 
@@ -312,9 +322,76 @@ def incident_events(
 ) -> list[IncidentEvent]:
     """The whole axis: milestones, live source events, events in pinned evidence, entries."""
     now = now or datetime.now(timezone.utc)
-    return merge(
-        milestone_events(inv) if inv is not None else [],
-        snapshot_events(snapshots, factor, now),
-        evidence_events(entries),
-        entry_events(entries, inv),
+    return collapse_crash_loops(
+        merge(
+            milestone_events(inv) if inv is not None else [],
+            snapshot_events(snapshots, factor, now),
+            evidence_events(entries),
+            entry_events(entries, inv),
+        )
+    )
+
+
+LOOP_ACTIONS = frozenset({"die", "restart"})
+"""The two events a crash loop repeats; a kill or an OOM kill stays an event of its own."""
+LOOP_GAP = timedelta(minutes=10)
+"""Deaths and restarts of one container this close to the one before are one loop."""
+
+
+def collapse_crash_loops(events: Sequence[IncidentEvent]) -> list[IncidentEvent]:
+    """``events`` (in time order) with each crash loop as one event at its start.
+
+    A worker dying every few seconds wrote two lines per cycle ("die (exit code 1)",
+    "restart"), hundreds within minutes, burying every other event of the axis. A run of a
+    container's deaths and restarts, each within :data:`LOOP_GAP` of the one before and with
+    at least :data:`~debugtui.findings.CRASH_LOOP_RESTARTS` deaths, becomes "crash loop: 40
+    exits, 40 restarts over 2m40s (exit code 1)"; its detail lists every event.
+    """
+    runs: dict[str, list[list[IncidentEvent]]] = {}
+    for event in events:
+        if event.kind == "container" and event.action in LOOP_ACTIONS:
+            loops = runs.setdefault(event.subject, [])
+            if loops and event.at - loops[-1][-1].at <= LOOP_GAP:
+                loops[-1].append(event)
+            else:
+                loops.append([event])
+    replaced: dict[str, IncidentEvent | None] = {}
+    for loops in runs.values():
+        for run in loops:
+            if sum(1 for e in run if e.action == "die") >= CRASH_LOOP_RESTARTS:
+                replaced[run[0].key] = _crash_loop(run)
+                replaced.update((e.key, None) for e in run[1:])
+    if not replaced:
+        return list(events)
+    out: list[IncidentEvent] = []
+    for event in events:
+        if event.key not in replaced:
+            out.append(event)
+        elif (loop := replaced[event.key]) is not None:
+            out.append(loop)
+    return out
+
+
+def _crash_loop(run: Sequence[IncidentEvent]) -> IncidentEvent:
+    first, last = run[0], run[-1]
+    dies = [e for e in run if e.action == "die"]
+    restarts = len(run) - len(dies)
+    title = (
+        f"{first.subject}: crash loop, {len(dies)} exits, {restarts} restarts over "
+        f"{format_duration(last.at - first.at)}"
+    )
+    if dies[-1].note:
+        title += f" (last: {dies[-1].note})"
+    lines = [f"{e.at:%H:%M:%S}  {e.title}" for e in run]
+    return IncidentEvent(
+        at=first.at,
+        kind="container",
+        title=title,
+        source="containers",
+        key=f"container:{first.subject}:loop:{_utc_seconds(first.at)}",
+        detail=f"{title}\nfrom {first.at:%Y-%m-%d %H:%M:%S} to {last.at:%H:%M:%S} UTC\n\n"
+        + "\n".join(lines),
+        entry_id=first.entry_id,
+        subject=first.subject,
+        action="loop",
     )

@@ -5,7 +5,7 @@ the scripted incident's real repository and logs, a real notebook file and real 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,9 @@ from debugtui.config import Config, DeploysConfig, LogsConfig
 from debugtui.demo.incident import DEPLOY_TAG, DemoFiles, build_incident
 from debugtui.export.markdown import render_markdown
 from debugtui.incident_events import (
+    IncidentEvent,
+    collapse_crash_loops,
+    container_event,
     container_events,
     deploy_events,
     evidence_events,
@@ -152,3 +155,61 @@ def test_pinned_container_events_are_the_live_ones(
     recovered = evidence_events([pin(store, inv.id, snap, "events")])
     assert {e.key for e in recovered} == {e.key for e in live}
     assert {e.kind for e in recovered} == {"container"}
+
+
+T0 = datetime(2026, 12, 7, 13, 20, 2, tzinfo=timezone.utc)
+
+
+def crash_loop(name: str, cycles: int, start: datetime = T0) -> list[IncidentEvent]:
+    """What the containers source reports of a worker dying every four seconds."""
+    events = []
+    for n in range(cycles):
+        at = start + timedelta(seconds=4 * n)
+        events.append(container_event(at, name, "die", "exit code 1"))
+        events.append(container_event(at + timedelta(milliseconds=90), name, "restart", ""))
+    return events
+
+
+def note(at: datetime, text: str) -> IncidentEvent:
+    return IncidentEvent(at=at, kind="note", title=text, source="notebook", key=f"n:{text}")
+
+
+def test_a_crash_loop_is_one_event_at_its_start_and_the_rest_stays() -> None:
+    """Two lines per cycle buried every other event of the axis (the demo's worker)."""
+    web_died = container_event(T0 + timedelta(seconds=5), "web", "die", "exit code 2")
+    killed = container_event(T0 + timedelta(seconds=6), "worker", "oom", "OOM killed")
+    events = merge(crash_loop("worker", 4), [note(T0 + timedelta(seconds=9), "paged"), web_died])
+    shown = collapse_crash_loops(merge(events, [killed]))
+    assert [e.title for e in shown] == [
+        "worker: crash loop, 4 exits, 4 restarts over 12s (last: exit code 1)",
+        "web: die (exit code 2)",
+        "worker: oom (OOM killed)",
+        "paged",
+    ]
+    assert shown[0].at == T0 and shown[0].kind == "container"
+    assert shown[0].detail.count("die (exit code 1)") == 4  # every event, in its detail
+
+
+def test_two_deaths_or_a_quiet_gap_is_no_loop() -> None:
+    assert len(collapse_crash_loops(merge(crash_loop("worker", 2)))) == 4
+    later = T0 + timedelta(minutes=30)
+    split = collapse_crash_loops(merge(crash_loop("worker", 3), crash_loop("worker", 3, later)))
+    assert [e.at for e in split] == [T0, later]  # two loops: 30 minutes apart
+
+
+def test_the_post_mortem_shows_a_pinned_crash_loop_as_one_line(store: NotebookStore) -> None:
+    inv = store.create_investigation("worker down", Severity.SEV2)
+    rows = [[f"{e.at:%Y-%m-%d %H:%M:%SZ}", e.subject, e.action, e.note] for e in crash_loop("w", 5)]
+    evidence = EvidenceData(
+        title="containers: events",
+        source="containers",
+        params={},
+        columns=("time", "container", "event", "detail"),
+        rows=tuple(tuple(row) for row in rows),
+        captured_at=T0.isoformat(),
+    )
+    store.add_entry(inv.id, EntryKind.EVIDENCE, evidence.title, data=evidence.to_dict())
+    markdown = render_markdown(store.get_investigation(inv.id), store.entries(inv.id), now=T0)
+    timeline = markdown.split("## Timeline", 1)[1].split("\n## ", 1)[0]
+    assert "w: crash loop, 5 exits, 5 restarts over 16s (last: exit code 1)" in timeline
+    assert "w: die" not in timeline and "w: restart" not in timeline

@@ -60,7 +60,7 @@ from debugtui.export.redact import (
     redact_known,
     redact_rows,
 )
-from debugtui.incident_events import evidence_events, merge
+from debugtui.incident_events import collapse_crash_loops, evidence_events, merge
 from debugtui.notebook.model import (
     ActionData,
     Entry,
@@ -498,7 +498,7 @@ def _timeline(ctx: _Context) -> str:
         line = f"_{entry.phase._value_}_ · {star}{_describe(ctx, entry)}"
         items.append((entry.happened_at, 2, entry.id, line))
     # Deploys and container events frozen in pinned evidence, at the time they happened.
-    for event in merge(evidence_events(ctx.of_kind(EntryKind.EVIDENCE))):
+    for event in collapse_crash_loops(merge(evidence_events(ctx.of_kind(EntryKind.EVIDENCE)))):
         number = ctx.evidence_number.get(event.entry_id or 0)
         origin = f" _(from E{number})_" if number else ""
         line = f"**{event.kind.capitalize()}**: {_inline(event.title)}{origin}"
