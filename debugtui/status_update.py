@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from debugtui.notebook.model import (
     PHASES,
@@ -26,6 +27,9 @@ from debugtui.notebook.model import (
 from debugtui.playbooks import DEFAULT_CADENCE_MINUTES
 from debugtui.textsafe import one_line
 from debugtui.timewindow import format_duration
+
+if TYPE_CHECKING:
+    from debugtui.findings import Finding
 
 STATUS_UPDATE_KEY = "status_update"
 """The ``data`` key marking a note as a posted stakeholder update."""
@@ -69,17 +73,21 @@ def draft_status_update(
     now: datetime,
     *,
     cadence_minutes: int = DEFAULT_CADENCE_MINUTES,
+    findings: Sequence[Finding] = (),
 ) -> str:
-    """The draft update for ``inv`` from its notebook ``entries`` as of ``now``.
+    """The draft update for ``inv`` from its notebook ``entries`` as of ``now``, with the
+    critical ``findings`` of the live evidence as what is seen.
 
     Follow-up action items (post-incident work) are left out: stakeholders want what is being
     done about the incident now. Every piece of notebook text is flattened to one visible line.
+    Before, a notebook with no hypothesis or starred entry yet said nothing but the status
+    while the evidence tabs showed a crash loop and an error rate 83x its baseline.
     """
     timeline = sorted(
         (e for e in entries if not is_status_update(e)), key=lambda e: (e.happened_at, e.id)
     )
     lines = _header(inv, now, cadence_minutes)
-    lines += ["", "**Conditions**", *_conditions(inv, timeline, now)]
+    lines += ["", "**Conditions**", *_conditions(inv, timeline, now), *_seen(findings, now)]
     lines += ["", "**Actions**", *(_actions(timeline, now) or ["- None recorded yet."])]
     lines += ["", "**Needs**", *(_needs(timeline, now) or ["- Nothing at the moment."])]
     lines += ["", _next_update(inv, now, cadence_minutes)]
@@ -151,6 +159,19 @@ def _conditions(inv: Investigation, timeline: Sequence[Entry], now: datetime) ->
         label = "Evidence"
     for entry in key[:_SHOWN]:
         lines.append(f"- {label} {_clock(entry.happened_at, now)}: {_text(entry)}")
+    return lines
+
+
+def _seen(findings: Sequence[Finding], now: datetime) -> list[str]:
+    """The critical findings, most recent first (a finding's time is when it happened)."""
+    critical = [f for f in findings if f.severity == "critical"]
+    critical.sort(key=lambda f: f.at or now, reverse=True)
+    lines = []
+    for finding in critical[:_SHOWN]:
+        when = f" {_clock(finding.at, now)}" if finding.at else ""
+        lines.append(f"- Seen{when}: {one_line(finding.statement, _TEXT_LIMIT)}")
+    if len(critical) > _SHOWN:
+        lines.append(f"- and {len(critical) - _SHOWN} more critical findings")
     return lines
 
 

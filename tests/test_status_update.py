@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from debugtui.findings import Finding
 from debugtui.notebook.model import (
     ActionData,
     ActionStatus,
@@ -120,6 +121,38 @@ def test_conditions_give_status_phase_hypotheses_and_key_entries() -> None:
         "- Ruled out: Stripe is down",
         "- Key 14:26 UTC: 340 errors/min since 14:15",
     ]
+
+
+def test_conditions_say_what_the_critical_findings_see_newest_first() -> None:
+    """A notebook with no hypothesis yet said nothing but the status while the evidence
+    showed a crash loop and an error rate 83x its baseline."""
+    seen = [
+        Finding(
+            "error_spike",
+            "critical",
+            "log errors rose 83x",
+            "read the deploys",
+            at=NOW - timedelta(minutes=40),
+        ),
+        Finding("cpu_saturation", "warning", "CPU 95% busy", "top"),
+        Finding(
+            "container_restarts",
+            "critical",
+            "worker crash-looping: 9 restarts",
+            "logs",
+            at=NOW - timedelta(minutes=2),
+        ),
+    ]
+    conditions = section(draft_status_update(incident(), [], NOW, findings=seen), "Conditions")
+    assert conditions[-2:] == [
+        "- Seen 14:58 UTC: worker crash-looping: 9 restarts",
+        "- Seen 14:20 UTC: log errors rose 83x",
+    ]
+    assert not any("CPU" in line for line in conditions)  # warnings stay in the tool
+    many = [Finding("disk_full", "critical", f"disk {n} full", "df") for n in range(5)]
+    listed = section(draft_status_update(incident(), [], NOW, findings=many), "Conditions")
+    assert sum(line.startswith("- Seen") for line in listed) == 3
+    assert listed[-1] == "- and 2 more critical findings"
 
 
 def test_without_starred_entries_the_latest_evidence_is_shown() -> None:

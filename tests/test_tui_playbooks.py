@@ -443,10 +443,11 @@ async def test_a_check_shows_fail_then_pass_from_real_system_findings(
         assert checklist_rows(screen)[0].endswith("▶system ✓ pass")
 
 
-async def test_findings_suggest_a_playbook(store: NotebookStore, tmp_path: Path) -> None:
+def only_disks_critical(tmp_path: Path) -> Config:
+    """Real host findings where only the disks can fire (critical at 0%): the host's memory
+    and load must not pick another playbook or add findings."""
     empty = tmp_path / "no-logs"
-    empty.mkdir()
-    # Only the disks can fire: the host's memory and load must not pick another playbook.
+    empty.mkdir(exist_ok=True)
     only_disks = ThresholdsConfig(
         disk_warning=0.0,
         disk_critical=0.0,
@@ -457,7 +458,11 @@ async def test_findings_suggest_a_playbook(store: NotebookStore, tmp_path: Path)
         load_warning=1e9,
         load_critical=1e9,
     )
-    config = Config(logs=LogsConfig(paths=(str(empty),)), thresholds=only_disks)
+    return Config(logs=LogsConfig(paths=(str(empty),)), thresholds=only_disks)
+
+
+async def test_findings_suggest_a_playbook(store: NotebookStore, tmp_path: Path) -> None:
+    config = only_disks_critical(tmp_path)
     inv = store.create_investigation("something is slow")
     app = app_for(store, config, inv.id, sources=real_for("system", "logs"))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -554,6 +559,21 @@ async def test_a_status_update_is_drafted_copied_and_recorded(
         assert recorded.data == {STATUS_UPDATE_KEY: True}
         assert not screen.query_one(PhaseRail).update_due
         assert UPDATE_DUE not in rail_text(screen)
+
+
+async def test_the_status_update_says_what_the_critical_findings_see(
+    store: NotebookStore, tmp_path: Path
+) -> None:
+    inv = store.create_investigation("something is slow", Severity.SEV2)
+    app = app_for(store, only_disks_critical(tmp_path), inv.id, sources=real_for("system"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        modal = pilot.app.screen
+        assert isinstance(modal, StatusUpdateScreen)
+        seen = [line for line in modal.draft.splitlines() if line.startswith("- Seen")]
+        assert seen and all("% full (" in line for line in seen), modal.draft
 
 
 async def test_escape_closes_the_draft_without_recording_it(

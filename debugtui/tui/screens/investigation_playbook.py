@@ -361,7 +361,11 @@ class PlaybookSupport(_Screen):
             return
         cadence = self.cadence_minutes
         draft = draft_status_update(
-            inv, self.timeline.entries, self.session.clock(), cadence_minutes=cadence
+            inv,
+            self.timeline.entries,
+            self.session.clock(),
+            cadence_minutes=cadence,
+            findings=self._findings,
         )
 
         def answered(copied: bool | None) -> None:
