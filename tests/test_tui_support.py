@@ -149,6 +149,10 @@ def burst(pilot: Pilot[object], *keys: str) -> None:
     """Queue ``keys`` all at once, as a paste or a lagging terminal delivers them: none is
     handled before the last is queued (``pilot.press`` waits for each)."""
     from textual import events
+    from textual.keys import key_to_character
 
     for key in keys:
-        pilot.app.post_message(events.Key(key, {"enter": "\r", "space": " "}.get(key, key)))
+        # The character a terminal sends with the key, as Pilot.press gives it ("left" has
+        # none: as a character it would be typed as the word "left").
+        character = "\r" if key == "enter" else key_to_character(key)
+        pilot.app.post_message(events.Key(key, character))

@@ -24,6 +24,7 @@ from debugtui.sources.base import SourceError, describe
 from debugtui.textsafe import visible
 from debugtui.tui.literal import literal, literal_line
 from debugtui.tui.typeahead import focus_now, typing_in_a_field
+from debugtui.tui.widgets.turn_field import TurnField
 
 LogFetch = Callable[[], list[str]]
 """Returns the container's last lines, oldest first; raises SourceError with a hint."""
@@ -76,7 +77,9 @@ class ContainerLogsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="logs-box") as box:
             box.border_title = literal_line(f"logs: {self.container}", limit=70)
-            yield Input(placeholder="filter lines (enter keeps, escape clears)", id="logs-filter")
+            yield TurnField(
+                placeholder="filter lines (enter keeps, escape clears)", id="logs-filter"
+            )
             yield Static(Text("loading…"), id="logs-state")
             with VerticalScroll(id="logs-scroll"):
                 yield Static(Text(), id="logs-text")

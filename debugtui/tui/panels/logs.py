@@ -60,6 +60,7 @@ from debugtui.tui.panels.log_view import (
 )
 from debugtui.tui.panels.table import MAX_ROWS
 from debugtui.tui.typeahead import focus_now
+from debugtui.tui.widgets.turn_field import TurnField
 
 UPDATE_SECONDS = 0.2
 """How often streamed matches and progress reach the screen while a search or follow runs."""
@@ -190,27 +191,27 @@ class LogsPanel(SourcePanel):
     def compose_controls(self) -> ComposeResult:
         logs = self.app_config.logs
         with Horizontal(id="logs-controls"):
-            yield Input(
+            yield TurnField(
                 logs.error_pattern,
                 placeholder="pattern (Python re), enter searches",
                 id="logs-pattern",
                 compact=True,
                 tooltip="A Python regular expression; enter searches, escape stops",
             )
-            yield Input(
+            yield TurnField(
                 logs.since,
                 placeholder="since",
                 id="logs-since",
                 compact=True,
                 tooltip="Since: 30m, 2h, 2d or an ISO time; empty: no lower bound",
             )
-            yield Input(
+            yield TurnField(
                 placeholder="until",
                 id="logs-until",
                 compact=True,
                 tooltip="Until: 30m, 2h or an ISO time; empty: now",
             )
-            yield Input(
+            yield TurnField(
                 placeholder=", ".join(logs.paths),
                 id="logs-paths",
                 compact=True,

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input
 
 from debugtui.tui.panels.base import SourcePanel
+from debugtui.tui.widgets.turn_field import TurnField
 
 
 class SocketsPanel(SourcePanel):
@@ -27,7 +28,9 @@ class SocketsPanel(SourcePanel):
     refresh_seconds = 5.0
 
     def compose_controls(self) -> ComposeResult:
-        yield Input(placeholder="port (e.g. 5432), enter to apply", id="sockets-port", compact=True)
+        yield TurnField(
+            placeholder="port (e.g. 5432), enter to apply", id="sockets-port", compact=True
+        )
 
     def params(self) -> dict[str, Any]:
         params = super().params()
