@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from test_tui_support import NOW, app_on, burst, no_blink, open_store, settle
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from debugtui.notebook.model import (
     EntryKind,
@@ -149,6 +150,21 @@ async def test_a_key_typed_right_after_the_saving_enter_is_a_screen_key(
         assert type(pilot.app.screen).__name__ == "ExportPreviewScreen"
         exported = (tmp_path / f"postmortem-{inv.id}.md").read_text(encoding="utf-8")
         assert "rolled back" in exported  # the export came after the note, as typed
+
+
+async def test_a_burst_with_tabs_and_backspaces_fills_the_action_as_typed(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    """Tab and backspace ran after the characters behind them: the owner typed after two
+    tabs went into the action's text, and a backspace deleted the letter typed after it."""
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        burst(pilot, "a", *"roll bakc", "backspace", "backspace", *"ck", "tab", "tab", *"dana")
+        await settle(pilot)
+        composer = screen.composer
+        assert composer.query_one("#field-text", Input).value == "roll back"
+        assert composer.query_one("#field-owner", Input).value == "dana"
 
 
 async def test_keys_typed_right_after_n_go_into_the_note(

@@ -12,10 +12,11 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from debugtui.config import Config
@@ -40,6 +41,13 @@ class DebugApp(App[None]):
 
     TITLE = "debugtui"
     CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority, so focus moves as the app reads the key: the screen's own tab ran once
+        # the key had bubbled back up, after the field had typed the keys behind it ("ro",
+        # tab, "ot" in one burst put "root" in the first field; textual#6605).
+        Binding("tab", "focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True),
+    ]
 
     def __init__(self, session: Session, open_id: str | None = None) -> None:
         super().__init__()
