@@ -130,3 +130,45 @@ def test_the_snapshot_arrives_whole_through_the_early_exit(
         assert done.stdout.startswith("# debugtui snapshot of ")
         assert podman_engine.names.crashloop in done.stdout
     assert done.stdout.endswith("\n")
+
+
+def test_doctor_says_ok_for_every_reachable_source_and_names_the_config(
+    config_file: Path,
+) -> None:
+    done = subprocess.run(
+        [debugtui(), "--config", str(config_file), "doctor"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"config: {config_file}"
+    states = {line.split()[1]: line.split()[0] for line in lines[1:] if not line.startswith("    ")}
+    assert states == dict.fromkeys(
+        ("deploys", "logs", "queries", "containers", "sockets", "system"), "ok"
+    )
+
+
+def test_doctor_without_a_config_says_where_it_looked_and_how_to_fix_each_failure(
+    tmp_path: Path,
+) -> None:
+    env = {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+        "DOCKER_HOST": f"unix://{tmp_path / 'no-engine.sock'}",
+        "PGHOST": str(tmp_path),
+        "PGPORT": "5999",
+    }
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [debugtui(), "doctor"], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    expected = f"debugtui.toml and {tmp_path / 'xdg' / 'debugtui' / 'config.toml'}"
+    assert out.splitlines()[0] == f"config: none found (looked for {expected}); built-in defaults"
+    assert "  FAIL  containers  no container engine at unix://" in out
+    assert "hint: is dockerd/podman running? set DOCKER_HOST or [containers] host" in out
+    assert "  FAIL  queries     PostgreSQL is not reachable" in out
+    assert "  ok    system" in out

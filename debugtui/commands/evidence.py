@@ -106,12 +106,17 @@ def snapshot(args: argparse.Namespace) -> int:
 
 
 def run_doctor(args: argparse.Namespace) -> int:
+    from debugtui.configpaths import config_candidates
     from debugtui.sources.collect import collect_all, default_params
     from debugtui.sources.registry import SOURCES
     from debugtui.textsafe import one_line
 
     config = _config(args)
-    where = str(config.path) if config.path else "none found (built-in defaults)"
+    if config.path:
+        where = str(config.path)
+    else:  # where to put one: the first place looked is the current directory
+        looked = " and ".join(config_candidates())
+        where = f"none found (looked for {looked}); built-in defaults"
     print(f"config: {where}")
     names = list(SOURCES)
     params = {name: default_params(name, config) for name in names}
