@@ -227,6 +227,26 @@ def test_a_file_without_timestamps_is_searched_whole_and_says_so(tmp_path: Path)
     assert "no timestamps recognised: window not applied" in result.files[0].notes
 
 
+def test_a_file_without_timestamps_last_written_before_the_window_is_not_searched(
+    tmp_path: Path,
+) -> None:
+    """Every line of it was written by its modification time: apt's logs of the image
+    build, 9 h old, filled a 2 h window's matches with package names."""
+    old, fresh = tmp_path / "old.log", tmp_path / "fresh.log"
+    for path in (old, fresh):
+        path.write_text("timeout one\nno times here\n")
+    set_mtime(old, START - timedelta(minutes=1))
+    set_mtime(fresh, START + timedelta(minutes=1))
+    result = _search(tmp_path, "timeout", since=START)
+    assert [(Path(m.path).name, m.text) for m in result.matches] == [("fresh.log", "timeout one")]
+    skipped = next(f for f in result.files if f.path == str(old))
+    assert skipped.searched_bytes == 0 and skipped.state == "ok"
+    assert skipped.notes == (
+        "no timestamps recognised; last written 2026-11-23 23:59 UTC, before the window: "
+        "not searched",
+    )
+
+
 def test_a_compressed_file_is_filtered_line_by_line(tmp_path: Path) -> None:
     plain = tmp_path / "p.log"
     write_log(plain, entries(4000, step=timedelta(seconds=1)))

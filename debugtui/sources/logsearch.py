@@ -280,7 +280,17 @@ class _Search:
         notes = _file_notes(info)
         errors: list[str] = []
         parser = info.time_parser()
-        if query.windowed and parser is None:
+        # Every line of a file was written by its modification time: an untimed file last
+        # written before the window has nothing in it (apt's logs of the image build, 9 h
+        # old, filled a 2 h window's matches with package names).
+        untimed = query.windowed and parser is None
+        before_window = untimed and query.since is not None and info.reference < query.since
+        if before_window:
+            notes.append(
+                f"no timestamps recognised; last written {info.reference:%Y-%m-%d %H:%M} UTC, "
+                "before the window: not searched"
+            )
+        elif untimed:
             notes.append("no timestamps recognised: window not applied")
         window = query.windowed and parser is not None
         count_mode = query.count_only and not window
@@ -290,7 +300,9 @@ class _Search:
         engine = "python" if file.compression else self.engine
         searched = 0
         try:
-            if file.compression:
+            if before_window:
+                pass  # nothing in it was written inside the window
+            elif file.compression:
                 searched = yield from self._compressed(info, mode)
             else:
                 engine, searched = yield from self._plain(info, engine, mode, notes, errors)
