@@ -910,3 +910,8 @@ async def test_a_search_of_ones_own_does_not_feed_the_findings(
         await search_for(pilot, panel, pattern="healthz")
         assert panel.result is not None and panel.result.total > 0
         assert all(t.snapshots["logs"].params["pattern"] == error_pattern for t in tabs)
+
+
+def test_matches_title_quotes_the_pattern_as_typed_with_controls_visible() -> None:
+    result = LogSearchResult(r"\d{3}ms$" + "\x1b", False, None, None, "rg", (), 7, (), ())
+    assert result.matches_title() == "7 matches of '\\d{3}ms$\\x1b' (first 0 kept)"

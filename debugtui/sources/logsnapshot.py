@@ -15,6 +15,7 @@ from typing import Any
 
 from debugtui.sources.base import Table
 from debugtui.sources.logresults import FileStatus, LogMatch, SearchSummary
+from debugtui.textsafe import one_line
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ class LogSearchResult:
         )
 
     def matches_title(self) -> str:
-        title = f"{self.total} matches of {self.pattern!r}"
+        # quoted as typed: a repr would double every backslash of a regex
+        title = f"{self.total} matches of '{one_line(self.pattern)}'"
         if self.truncated:
             title += f" (first {len(self.matches)} kept)"
         return title
