@@ -318,6 +318,22 @@ async def test_mitigated_then_resolved_sets_status_and_milestones(
         assert "resolved" in str(screen.query_one("#status").render())
 
 
+async def test_shift_a_records_the_acknowledgement_once(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        assert store.get_investigation(inv.id).milestone(Milestone.ACKNOWLEDGED) == NOW
+        assert "Acknowledged" in timeline_text(screen)
+        await pilot.press("A")
+        await settle(pilot)
+        assert [e.kind for e in store.entries(inv.id)] == [EntryKind.MILESTONE]
+        assert any("already" in n.message for n in app._notifications)
+
+
 async def test_space_cycles_the_selected_hypothesis(
     store: NotebookStore, inv: Investigation
 ) -> None:

@@ -31,7 +31,7 @@ from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 from textual.widgets import TabbedContent, TabPane
 
-from debugtui.notebook.model import Entry, EntryKind, Investigation, Phase, Status
+from debugtui.notebook.model import Entry, EntryKind, Investigation, Milestone, Phase, Status
 from debugtui.notebook.store import NotebookStore, NotFoundError
 from debugtui.tui.commands import ScreenActions
 from debugtui.tui.keys import focus_rows, help_rows
@@ -101,7 +101,7 @@ def _is_evidence(factory: Callable[[], Widget]) -> bool:
 
 
 NEEDS_INVESTIGATION = frozenset(
-    {"compose", "phase", "status", "export", "star", "cycle_hypothesis"}
+    {"compose", "phase", "status", "acknowledge", "export", "star", "cycle_hypothesis"}
     | {"checklist", "status_update", "playbook"}
 )
 """Actions that need the investigation loaded and the composer closed."""
@@ -153,6 +153,13 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
             "Prev phase",
             show=False,
             tooltip="Move back to the previous phase",
+        ),
+        Binding(
+            "A",
+            "acknowledge",
+            "Acknowledged",
+            show=False,
+            tooltip="You are on it: sets the time to acknowledge",
         ),
         Binding(
             "m",
@@ -708,6 +715,23 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
             return self.InvestigationChanged(*store.set_status(inv.id, target, when=when))
 
         self._submit(f"mark it {target.value}", change)
+
+    def action_acknowledge(self) -> None:
+        inv = self.investigation
+        if inv is None:
+            return
+        done = inv.milestone(Milestone.ACKNOWLEDGED)
+        if done is not None:
+            self.notify(f"Acknowledged at {done:%H:%M:%S} UTC already.")
+            return
+        when = self.session.clock()
+
+        def acknowledge(store: NotebookStore) -> Message:
+            return self.InvestigationChanged(
+                *store.set_milestone(inv.id, Milestone.ACKNOWLEDGED, when)
+            )
+
+        self._submit("record the acknowledgement", acknowledge)
 
     def action_star(self) -> None:
         entry = self.timeline.selected_entry
