@@ -4,6 +4,7 @@ deploy tags v2.3.0 and v2.4.0), driven through Pilot."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -29,12 +30,15 @@ from panel_support import (
 )
 from test_tui_support import settle
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from debugtui.config import Config, DeploysConfig
 from debugtui.demo.incident import BAD_COMMIT_SUBJECT, DEPLOY_TAG, build_repo
 from debugtui.notebook.model import Investigation, Severity
 from debugtui.notebook.store import NotebookStore
+from debugtui.sources.commitpatch import CommitPatch
 from debugtui.tui.app import DebugApp, make_app
+from debugtui.tui.panels.commit_detail import CommitDetailScreen, patch_text
 from debugtui.tui.panels.deploys import DeploysPanel
 from debugtui.tui.panels.system import SystemPanel
 
@@ -147,6 +151,48 @@ async def test_enter_lists_the_files_the_commit_changed(
         await pilot.press("down", "enter")
         await pilot.pause()
         assert "search: drop the legacy ranking flag" in rendered_text(detail_static(pilot)).plain
+
+
+async def test_enter_shows_the_commit_patch_below_its_files_coloured_as_a_diff(
+    store: NotebookStore, inv: Investigation, tmp_path: Path, repo: Path
+) -> None:
+    app = app_for(store, inv, tmp_path, repo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_panel(pilot, DeploysPanel)
+        await pilot.press("enter")
+        screen = pilot.app.screen
+        assert isinstance(screen, CommitDetailScreen)
+        await screen.workers.wait_for_complete()
+        await settle(pilot)
+        patch = rendered_text(screen.query_one("#detail-patch", Static))
+        added = "+JOIN prices p ON p.sku LIKE '%' || ci.sku || '%'"
+        assert "diff --git a/app/checkout.py b/app/checkout.py" in patch.plain
+        start = patch.plain.index(added)
+        assert any(s.start == start and s.style == "green" for s in patch.spans)
+
+
+async def test_a_patch_that_cannot_be_read_is_an_error_in_the_detail(
+    store: NotebookStore, inv: Investigation, tmp_path: Path, repo: Path
+) -> None:
+    app = app_for(store, inv, tmp_path, repo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_panel(pilot, DeploysPanel)
+        shutil.rmtree(repo)  # gone since it was read
+        await pilot.press("enter")
+        screen = pilot.app.screen
+        assert isinstance(screen, CommitDetailScreen)
+        await screen.workers.wait_for_complete()
+        await settle(pilot)
+        shown = rendered_text(screen.query_one("#detail-patch", Static)).plain
+        assert "✖ patch:" in shown and "does not exist" in shown
+        assert BAD_COMMIT_SUBJECT in rendered_text(detail_static(pilot)).plain
+
+
+def test_a_patch_line_with_escapes_and_markup_is_shown_literally() -> None:
+    patch = CommitPatch("0" * 40, ("+\x1b]0;pwn\x07 [bold]x", "-gone"), truncated=True)
+    text = patch_text(patch)
+    assert "+\\x1b]0;pwn\\x07 [bold]x" in text.plain and "\x1b" not in text.plain
+    assert text.plain.rstrip().endswith("cut at 2 lines: git show 000000000000 for the rest")
 
 
 async def test_r_collects_again_and_shows_a_new_commit_on_top(

@@ -40,7 +40,7 @@ GIT_TIMEOUT_S = 60.0
 """A git process running longer than this is killed: a source must not hang."""
 
 _CONFIG_HINT = "set [deploys] repos in debugtui.toml to the repositories to read"
-_OWNERSHIP_HINT = (
+OWNERSHIP_HINT = (
     "git refuses a repository owned by another user: run as its owner, or trust it with "
     "`git config --global --add safe.directory <path>`"
 )
@@ -735,7 +735,7 @@ def _git_error(exc: Any) -> str:
 
 def _git_hint(exc: Any) -> str | None:
     if "dubious ownership" in str(getattr(exc, "stderr", "")):
-        return _OWNERSHIP_HINT
+        return OWNERSHIP_HINT
     return None
 
 

@@ -477,7 +477,11 @@ class SourcePanel(Vertical, can_focus=False):
         table = self.current_table()
         if row is None or table is None:
             return
-        self.app.push_screen(DetailScreen(self.detail_title(row), self.detail_text(table, row)))
+        self.app.push_screen(self.detail_screen(table, row))
+
+    def detail_screen(self, table: Table, row: Sequence[str]) -> DetailScreen:
+        """The screen ``enter`` opens on a row: its record; panels may add what loads later."""
+        return DetailScreen(self.detail_title(row), self.detail_text(table, row))
 
     def detail_title(self, row: Sequence[str]) -> str:
         return f"{self.source_name}: {one_line(row[0] if row else '', 60)}"

@@ -2,7 +2,8 @@
 
 Commits of the configured repositories (newest first) with the deploy each one is part of,
 and a view of the deploy markers alone (deploy tags, merges to the default branch). Enter on
-a commit, or on a marker, lists the files it changed. A pinned commit is placed in the
+a commit, or on a marker, lists the files it changed, then its patch (read when the detail
+opens). A pinned commit is placed in the
 notebook's timeline at the time it was committed (a marker at its deploy time), not at the
 time it was looked at. History does not change by itself mid-incident, so this panel
 collects on demand (``r``) only.
@@ -16,6 +17,7 @@ from datetime import datetime, timezone
 from debugtui.sources.base import Table
 from debugtui.sources.deploys import Commit, DeployMarker, DeploysData, FileChange
 from debugtui.tui.panels.base import SourcePanel
+from debugtui.tui.panels.detail import DetailScreen
 
 
 class DeploysPanel(SourcePanel):
@@ -81,6 +83,26 @@ class DeploysPanel(SourcePanel):
         if commit is not None:
             return f"deploys: {commit.repo} {commit.short_sha}"
         return super().detail_title(row)
+
+    def detail_screen(self, table: Table, row: Sequence[str]) -> DetailScreen:
+        """A commit's record with its patch below (read when the detail opens)."""
+        commit = self.commit_for(row)
+        path = None if commit is None else self.repo_path(commit.repo)
+        if commit is None or path is None:
+            return super().detail_screen(table, row)
+        from debugtui.sources.commitpatch import read_patch
+        from debugtui.tui.panels.commit_detail import CommitDetailScreen
+
+        sha = commit.sha
+        return CommitDetailScreen(
+            self.detail_title(row), self.detail_text(table, row), lambda: read_patch(path, sha)
+        )
+
+    def repo_path(self, name: str) -> str | None:
+        """Where the repository the snapshot calls ``name`` is."""
+        data = self._data()
+        found = None if data is None else next((r for r in data.repos if r.name == name), None)
+        return None if found is None else found.path
 
     def detail_text(self, table: Table, row: Sequence[str]) -> str:
         commit = self.commit_for(row)
