@@ -67,6 +67,7 @@ def shots() -> list[Shot]:
         ),
         Shot("investigation", "debugtui: an investigation"),
         *panel_shots(),
+        Shot("commit-patch", "debugtui: the deploy's commit and its patch", keys=("2", "enter")),
         Shot(
             "hypothesis",
             "debugtui: writing a hypothesis",
