@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from test_tui_support import NOW, app_on, burst, no_blink, open_store, settle
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -495,6 +496,58 @@ async def test_draft_is_restored_when_the_investigation_is_reopened(
         screen = await open_screen(pilot)
         await pilot.press("d")
         assert screen.query_one(Composer).values()["text"] == "fail over to eu-west"
+
+
+TRACE = 'Traceback (most recent call last):\r\n  File "pool.py", line 3\r\nPoolTimeout\r\n'
+
+
+async def test_a_pasted_stack_trace_is_kept_whole_in_the_note(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("n", *"seen: ")
+        field = screen.query_one("#field-text", Input)
+        field.post_message(events.Paste(TRACE))
+        await settle(pilot)
+        assert (
+            field.value
+            == 'seen: Traceback (most recent call last):⏎  File "pool.py", line 3⏎PoolTimeout'
+        )
+        await pilot.press("enter")
+        await settle(pilot)
+        [entry] = store.entries(inv.id)
+        assert (
+            entry.text
+            == 'seen: Traceback (most recent call last):\n  File "pool.py", line 3\nPoolTimeout'
+        )
+
+
+async def test_a_multiline_draft_comes_back_with_its_line_breaks(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    store.save_draft(inv.id, draft_key(EntryKind.NOTE, "text"), "first\nsecond")
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("n")
+        assert screen.query_one("#field-text", Input).value == "first⏎second"
+        assert screen.query_one(Composer).values()["text"] == "first\nsecond"
+
+
+async def test_a_paste_into_a_short_field_keeps_its_first_line(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("a")
+        owner = screen.query_one("#field-owner", Input)
+        owner.value = ""
+        owner.post_message(events.Paste("dana\nsomeone else"))
+        await settle(pilot)
+        assert owner.value == "dana"
 
 
 async def test_entry_keys_are_disabled_while_composing(

@@ -5,6 +5,11 @@ It shows the fields of one entry kind at a time. While text is typed it posts
 draft), so a killed process loses well under a second of typing. Enter moves through the
 kind's main fields and saves on the last one; tab reaches the rest; escape (a screen key)
 closes it and keeps the draft. It never touches the store.
+
+A paste of several lines (a stack trace, a command's output) is kept whole in the fields
+that take prose: the field is one line, so each line break shows as ``⏎`` (as the timeline
+writes a note on one line) and is a line break again in the entry and its draft. Textual's
+Input keeps only a paste's first line, which would lose the rest without a word.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -47,6 +53,11 @@ TEXT_LABELS: Mapping[EntryKind, tuple[str, str]] = {
     EntryKind.DECISION: ("Decision", "what was decided, and why"),
 }
 """Label and placeholder of the text field, per kind."""
+
+MULTILINE_FIELDS = frozenset({"text", "because", "disproof"})
+"""Fields where a paste of several lines is kept whole (the short ones keep its first)."""
+LINE_BREAK = "⏎"
+"""How a line break shows in a one-line field (and in the timeline's one-line views)."""
 
 FOLLOWUP_DAYS = 14
 """Prevent and process items are post-incident work, due this many days out by default."""
@@ -116,6 +127,20 @@ class ComposerField(TurnField):
         if composer is None or composer.kind is None or self.id is None:
             return False
         return self.id.removeprefix("field-") in FIELDS[composer.kind]
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if self.id is None or self.id.removeprefix("field-") not in MULTILINE_FIELDS:
+            return  # Input's own handler runs next (Textual calls each class's in turn)
+        event.prevent_default()  # not Input's, which would add the first line again
+        event.stop()
+        text = event.text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+        if not text:
+            return
+        shown = text.replace("\n", LINE_BREAK)
+        if self.selection.is_empty:
+            self.insert_text_at_cursor(shown)
+        else:
+            self.replace(shown, *self.selection)
 
     def entered(self) -> bool:
         composer = self._composer()
@@ -269,7 +294,7 @@ class Composer(Vertical):
         if name == "type":
             value = self.query_one("#field-type", Select).value
             return str(value) if isinstance(value, str) else ActionType.MITIGATE.value
-        return self.query_one(f"#field-{name}", Input).value
+        return self.query_one(f"#field-{name}", Input).value.replace(LINE_BREAK, "\n")
 
     def _set_value(self, name: str, value: str) -> None:
         if name == "type":
@@ -277,7 +302,7 @@ class Composer(Vertical):
             choice = value if value in known else ActionType.MITIGATE.value
             self.query_one("#field-type", Select).value = choice
         else:
-            self.query_one(f"#field-{name}", Input).value = value
+            self.query_one(f"#field-{name}", Input).value = value.replace("\n", LINE_BREAK)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_field":
