@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.screen import Screen
 
 from debugtui.config import Config
@@ -70,6 +71,15 @@ class DebugApp(App[None]):
             for name in ("COLUMNS", "LINES"):
                 os.environ.pop(name, None)
         return super().run(**kwargs)
+
+    def get_driver_class(self) -> type[Driver]:
+        # Textual's Linux driver is loaded here in any case; its parser gets the guard
+        # that keeps a paste holding escape characters one paste (``paste_guard``).
+        driver = super().get_driver_class()
+        from debugtui.tui.paste_guard import install
+
+        install()
+        return driver
 
     def get_default_screen(self) -> Screen[None]:
         return StartScreen(self.session, built_when_shown=self._open_id is not None)
