@@ -524,6 +524,23 @@ async def test_a_pasted_stack_trace_is_kept_whole_in_the_note(
         )
 
 
+async def test_a_paste_on_the_timeline_starts_a_note_with_it(
+    store: NotebookStore, inv: Investigation
+) -> None:
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        timeline = screen.query_one(Timeline)
+        timeline.focus()
+        await settle(pilot)
+        timeline.post_message(events.Paste("pool exhausted\nat 03:12"))
+        await settle(pilot)
+        assert screen.query_one(Composer).kind is EntryKind.NOTE
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [e.text for e in store.entries(inv.id)] == ["pool exhausted\nat 03:12"]
+
+
 async def test_a_multiline_draft_comes_back_with_its_line_breaks(
     store: NotebookStore, inv: Investigation
 ) -> None:

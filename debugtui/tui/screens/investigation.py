@@ -29,7 +29,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import Input, TabbedContent, TabPane
 
 from debugtui.notebook.model import Entry, EntryKind, Investigation, Milestone, Phase, Status
 from debugtui.notebook.store import NotebookStore, NotFoundError
@@ -670,6 +670,18 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
 
     def action_compose(self, kind: str) -> None:
         self._open_composer(EntryKind(kind))
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste no field took (focus on the timeline or a table) starts a note with it,
+        or goes into the open composer's text: dropped, it would be lost without a word."""
+        event.stop()
+        if self.investigation is None or not event.text.strip():
+            return
+        if not self.composer.is_open:
+            self._open_composer(EntryKind.NOTE)
+        field = self.composer.query_one("#field-text", Input)
+        self.set_focus(field)
+        field.post_message(events.Paste(event.text))
 
     def action_close_composer(self) -> None:
         if self.composer.is_open:
