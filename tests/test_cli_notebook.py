@@ -223,7 +223,7 @@ def test_note_kinds_reach_the_post_mortem(db: Path) -> None:
     assert "| mitigate | restart pgbouncer | alice |" in during
     assert "★ **Decision**: no rollback" in doc
     assert "- alert fired fast" in doc.split("### What went well")[1]
-    assert "Note: pasted\n  log lines" in doc
+    assert "Note: pasted  \n  log lines" in doc  # one line each, as pasted
 
 
 def test_export_to_a_file_is_private(db: Path, tmp_path: Path) -> None:

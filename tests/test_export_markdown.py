@@ -468,3 +468,12 @@ def test_no_user_template_means_the_default() -> None:
 def test_missing_template_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(TemplateError, match=r"cannot read template .*nope\.tmpl"):
         load_template(str(tmp_path / "nope.tmpl"))
+
+
+def test_a_multiline_note_keeps_its_lines_as_hard_breaks_in_its_list_item(
+    store: NotebookStore,
+) -> None:
+    inv = store.create_investigation("x")
+    store.add_entry(inv.id, EntryKind.NOTE, 'Traceback:\n  File "pool.py"\nPoolTimeout')
+    doc = render_markdown(inv, store.entries(inv.id), now=NOW)
+    assert 'Note: Traceback:  \n    File "pool.py"  \n  PoolTimeout\n' in doc

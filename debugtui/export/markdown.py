@@ -214,11 +214,13 @@ def _clean_all(texts: Sequence[str]) -> None:
 
 
 def _inline(text: str, indent: str = "  ") -> str:
-    """Text for a list item: continuation lines indented so they stay inside the item."""
+    """Text for a list item: continuation lines indented so they stay inside the item, each
+    line break a hard one (two spaces before it), so a pasted stack trace renders as lines,
+    not as one paragraph."""
     cleaned = _CLEANED.get(text) if type(text) is str else None  # most are, cleaned already
     if cleaned is None:
         cleaned = _clean(text)
-    return cleaned.strip().replace("\n", "\n" + indent)
+    return cleaned.strip().replace("\n", "  \n" + indent)
 
 
 def _cell(text: str) -> str:
