@@ -128,7 +128,7 @@ class ComposerField(TurnField):
             return False
         return self.id.removeprefix("field-") in FIELDS[composer.kind]
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
         if self.id is None or self.id.removeprefix("field-") not in MULTILINE_FIELDS:
             return  # Input's own handler runs next (Textual calls each class's in turn)
         event.prevent_default()  # not Input's, which would add the first line again

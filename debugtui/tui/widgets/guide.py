@@ -19,6 +19,7 @@ from debugtui.tui.keys import key_for
 
 STEPS: Mapping[Phase, tuple[tuple[str, str], ...]] = {
     Phase.REPRODUCE: (
+        ("acknowledge", "acknowledge the page: you are on it (time to acknowledge)"),
         ("compose('note')", "note the exact request, user, time and error you see"),
         ("phase(1)", "move on to Isolate once it reproduces reliably"),
     ),
