@@ -403,6 +403,26 @@ async def test_export_writes_a_private_postmortem_and_previews_it(
         assert isinstance(pilot.app.screen, InvestigationScreen)
 
 
+async def test_export_from_a_deleted_directory_goes_next_to_the_notebook_and_says_so(
+    store: NotebookStore, inv: Investigation, tmp_path: Path
+) -> None:
+    gone = tmp_path / "release-41"  # a release directory a deploy swapped out
+    gone.mkdir()
+    os.chdir(gone)
+    gone.rmdir()
+    app = app_on(store, inv.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        path = store.path.parent / f"postmortem-{inv.id}.md"
+        assert path.is_file() and os.stat(path).st_mode & 0o777 == 0o600
+        assert type(pilot.app.screen).__name__ == "ExportPreviewScreen"
+        [note] = [n.message for n in pilot.app._notifications]
+        assert note.startswith("the current directory could not be written (No such file")
+        assert note.endswith(f"written to {path}")
+
+
 async def test_help_lists_every_binding(store: NotebookStore, inv: Investigation) -> None:
     app = app_on(store, inv.id)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -283,10 +283,12 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         """The loaded notebook is on screen: mount and start the evidence panels."""
 
     class Exported(Message):
-        def __init__(self, path: Path, markdown: str) -> None:
+        def __init__(self, path: Path, markdown: str, why_there: str | None = None) -> None:
             super().__init__()
             self.path = path
             self.markdown = markdown
+            self.why_there = why_there
+            """Why it is not in the current directory, when it is not."""
 
     def __init__(self, session: Session, investigation_id: str) -> None:
         """Made in the running app and pushed at once: the store is asked for the
@@ -533,6 +535,12 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
 
     def on_investigation_screen_exported(self, message: Exported) -> None:
         self.app.push_screen(ExportPreviewScreen(message.path, message.markdown))
+        if message.why_there:
+            self.notify(
+                f"{message.why_there}: written to {message.path}",
+                severity="warning",
+                markup=False,
+            )
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:
@@ -768,17 +776,19 @@ class InvestigationScreen(Screen[None], PlaybookSupport):
         inv = self.investigation
         if inv is None:
             return
-        path = Path.cwd() / f"postmortem-{inv.id}.md"
+        name = f"postmortem-{inv.id}.md"
         now = self.session.clock()
 
         def export(store: NotebookStore) -> Message:
-            from debugtui.export.files import write_private
+            from debugtui.export.files import write_here_or_in
             from debugtui.export.markdown import load_template, render_markdown
 
             fresh = store.get_investigation(inv.id)
             markdown = render_markdown(fresh, store.entries(inv.id), load_template(), now=now)
-            write_private(path, markdown)
-            return self.Exported(path, markdown)
+            # Where the current directory cannot take it: next to the notebook, which is
+            # written to all along.
+            path, why = write_here_or_in(name, markdown, store.path.parent)
+            return self.Exported(path, markdown, why)
 
         self._submit("export the post-mortem", export)
 
