@@ -289,6 +289,19 @@ def test_a_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     assert "[deploys] repos" in (snap.hint or "")
 
 
+def test_a_current_directory_that_is_gone_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "release-41"  # the default repository: a release dir a deploy removed
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    snap = DeploysSource().collect()
+    assert not snap.ok
+    assert snap.error is not None and snap.error.startswith("the current directory no longer")
+    assert "start debugtui inside the repository" in (snap.hint or "")
+
+
 def test_one_bad_repository_among_several_is_a_warning(
     history: dict[str, str], tmp_path: Path
 ) -> None:

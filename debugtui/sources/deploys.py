@@ -20,7 +20,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -245,7 +245,7 @@ class DeploysSource(Source):
                 f"git cannot be used: {exc}",
                 "install git, or point GIT_PYTHON_GIT_EXECUTABLE at it",
             ) from exc
-        repos = _repo_list(params.get("repos"), self.config.deploy_repos())
+        repos = _repo_list(params.get("repos"), self._default_repos)
         since = _time_param(params.get("since"), self.config.deploys.since, "since")
         until = _time_param(params.get("until"), None, "until")
         glob = str(params.get("deploy_tags") or self.config.deploys.deploy_tags)
@@ -286,6 +286,18 @@ class DeploysSource(Source):
             diffs=tuple(diffs),
         )
         return data, warnings
+
+    def _default_repos(self) -> Sequence[str]:
+        """The configured repositories, else the current directory, which can be gone
+        mid-incident: a release directory a deploy swapped out."""
+        try:
+            return self.config.deploy_repos()
+        except FileNotFoundError:
+            raise SourceError(
+                "the current directory no longer exists (a deploy may have replaced it), "
+                "and deploys are read there when no repository is configured",
+                _CONFIG_HINT + ", or start debugtui inside the repository",
+            ) from None
 
     def _read_repo(
         self,
@@ -685,9 +697,9 @@ def _path_label(change: FileChange) -> str:
     return f"{change.old_path} => {change.path}" if change.old_path else change.path
 
 
-def _repo_list(value: Any, default: Sequence[str]) -> tuple[str, ...]:
+def _repo_list(value: Any, default: Callable[[], Sequence[str]]) -> tuple[str, ...]:
     if value is None or value == "" or value == ():
-        return tuple(default)
+        return tuple(default())
     if isinstance(value, (str, os.PathLike)):
         return (os.fspath(value),)
     return tuple(os.fspath(v) for v in value)
