@@ -50,9 +50,9 @@ def _seen(result: LogSearchResult) -> list[tuple[int | None, str]]:
 
 
 @pytest.fixture(scope="module")
-def app_log() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="debugtui-engines-"))
-    path = folder / "app.log"
+def app_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # pytest's own directory: a mkdtemp here was left in /tmp by every run
+    path = tmp_path_factory.mktemp("engines") / "app.log"
     write_log(path, entries(3000, seed=7))
     return path
 
