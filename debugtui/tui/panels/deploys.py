@@ -3,10 +3,9 @@
 Commits of the configured repositories (newest first) with the deploy each one is part of,
 and a view of the deploy markers alone (deploy tags, merges to the default branch). Enter on
 a commit, or on a marker, lists the files it changed, then its patch (read when the detail
-opens). A pinned commit is placed in the
-notebook's timeline at the time it was committed (a marker at its deploy time), not at the
-time it was looked at. History does not change by itself mid-incident, so this panel
-collects on demand (``r``) only.
+opens). A pinned commit is placed in the notebook's timeline at the time it was committed
+(a marker at its deploy time), not at the time it was looked at. History does not change by
+itself mid-incident, so this panel collects on demand (``r``) only.
 """
 
 from __future__ import annotations
