@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from debugtui.config import Config
 
@@ -166,6 +166,21 @@ def failure(
         error=error,
         hint=hint,
     )
+
+
+_T = TypeVar("_T")
+
+
+def attempt(fetch: Callable[[], _T]) -> tuple[_T | None, str | None, str | None]:
+    """``fetch()`` as (value, None, None), or its failure as (None, message, hint): for the
+    screens that read something on demand (a container's output, a commit's patch) and show
+    a failure in place, never a traceback."""
+    try:
+        return fetch(), None, None
+    except SourceError as exc:
+        return None, exc.message, exc.hint
+    except Exception as exc:
+        return None, describe(exc), None
 
 
 def describe(exc: BaseException) -> str:

@@ -19,6 +19,14 @@ def literal(text: str, style: StyleType = "") -> Text:
     return Text(visible(text), style=style)
 
 
+def failure_text(error: str | None, hint: str | None, style: StyleType = "") -> Text:
+    """ "✖ error" (in ``style``) and, when there is one, "hint: …" below it in italics."""
+    text = literal(f"✖ {error or 'failed'}", style=style)
+    if hint:
+        text.append_text(literal(f"\nhint: {hint}", style="italic"))
+    return text
+
+
 def literal_line(text: str, style: StyleType = "", limit: int | None = None) -> Text:
     """``text`` on one line (newlines shown as ``⏎``), cut to ``limit`` with an ellipsis."""
     return Text(one_line(text, limit), style=style, no_wrap=True, overflow="ellipsis")

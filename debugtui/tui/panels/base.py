@@ -40,7 +40,7 @@ from debugtui.sources.base import Snapshot, Source, Table, describe, failure
 from debugtui.sources.collect import default_params
 from debugtui.textsafe import one_line
 from debugtui.timewindow import format_duration
-from debugtui.tui.literal import literal
+from debugtui.tui.literal import failure_text
 from debugtui.tui.panels.detail import DetailScreen
 from debugtui.tui.panels.table import LiveTable
 from debugtui.tui.panels.warnings import WarningsLine
@@ -275,10 +275,7 @@ class SourcePanel(Vertical, can_focus=False):
             self.show_snapshot(snap)
         else:
             self.last_error = snap
-            text = literal(f"✖ {snap.error or 'failed'}")
-            if snap.hint:
-                text.append(literal(f"\nhint: {snap.hint}", style="italic"))
-            error.update(text)
+            error.update(failure_text(snap.error, snap.hint))
             error.add_class("-shown")
         self._show_status()
 

@@ -16,10 +16,10 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from debugtui.sources.base import SourceError, describe
+from debugtui.sources.base import attempt
 from debugtui.sources.commitpatch import CommitPatch
 from debugtui.textsafe import visible
-from debugtui.tui.literal import literal, literal_line
+from debugtui.tui.literal import failure_text, literal, literal_line
 from debugtui.tui.panels.detail import DetailScreen
 
 PatchFetch = Callable[[], CommitPatch]
@@ -61,21 +61,15 @@ class CommitDetailScreen(DetailScreen):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="commit-patch")
     def _fetch(self) -> None:
-        try:
-            patch = self.fetch()
-        except SourceError as exc:
-            self.post_message(self.Fetched(None, exc.message, exc.hint))
-        except Exception as exc:  # shown in place, never a traceback
-            self.post_message(self.Fetched(None, describe(exc)))
-        else:
-            self.post_message(self.Fetched(patch))
+        self.post_message(self.Fetched(*attempt(self.fetch)))
 
     def on_commit_detail_screen_fetched(self, message: Fetched) -> None:
         shown = self.query_one("#detail-patch", Static)
         if message.patch is None:
-            text = literal(f"\n✖ patch: {message.error or 'failed'}", style="red")
-            if message.hint:
-                text.append_text(literal(f"\nhint: {message.hint}", style="italic"))
+            text = Text("\n")
+            text.append_text(
+                failure_text(f"patch: {message.error or 'failed'}", message.hint, "red")
+            )
             shown.update(text)
             return
         self.patch = message.patch

@@ -20,9 +20,9 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from debugtui.sources.base import SourceError, describe
+from debugtui.sources.base import attempt
 from debugtui.textsafe import visible
-from debugtui.tui.literal import literal, literal_line
+from debugtui.tui.literal import failure_text, literal_line
 from debugtui.tui.typeahead import focus_now, typing_in_a_field
 from debugtui.tui.widgets.turn_field import TurnField
 
@@ -90,22 +90,12 @@ class ContainerLogsScreen(ModalScreen[None]):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="container-logs")
     def _fetch(self) -> None:
-        try:
-            lines = self.fetch()
-        except SourceError as exc:
-            self.post_message(self.Fetched(None, exc.message, exc.hint))
-        except Exception as exc:  # a failure is shown in place, never a traceback
-            self.post_message(self.Fetched(None, describe(exc)))
-        else:
-            self.post_message(self.Fetched(lines))
+        self.post_message(self.Fetched(*attempt(self.fetch)))
 
     def on_container_logs_screen_fetched(self, message: Fetched) -> None:
         state = self.query_one("#logs-state", Static)
         if message.lines is None:
-            text = literal(f"✖ {message.error or 'failed'}")
-            if message.hint:
-                text.append_text(literal(f"\nhint: {message.hint}", style="italic"))
-            state.update(text)
+            state.update(failure_text(message.error, message.hint))
             state.add_class("-error")
             return
         state.remove_class("-error")
